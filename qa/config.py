@@ -1,0 +1,43 @@
+"""Answering settings. Tuned values are chosen on dev data only (see eval/tune.py and README)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+MAX_QUESTION_CHARS = 200
+
+
+@dataclass
+class QAConfig:
+    """Retrieval and extraction parameters of the engine (not per question)."""
+
+    candidates: int = 100           # per retriever, before fusion
+    fusion: str = "weighted"        # weighted | rrf
+    dense_weight: float = 0.5       # weighted fusion: share of the min-max normalised dense score
+    rrf_k: int = 60
+    metadata_boost: float = 0.15    # added when the question's place/year/body matches a document
+    rerank_passages: int = 20       # passages whose sentences are scored
+    no_answer_threshold: float = 0.25
+    max_answer_chars: int = 80
+    max_list_chars: int = 400
+    reranker: str = ""              # "st:/path/to/cross-encoder" to enable
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class QAOptions:
+    """Per-question options (what a user can set in the UI or the CLI)."""
+
+    top_k: int = 5
+    mode: str = "hybrid"            # hybrid | bm25 | dense
+    doc_ids: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+
+    def validate(self) -> None:
+        if not 1 <= self.top_k <= 50:
+            raise ValueError(f"top_k must be between 1 and 50. Currently, the top_k is {self.top_k}")
+        if self.mode not in ("hybrid", "bm25", "dense"):
+            raise ValueError(f"mode must be hybrid, bm25 or dense. Currently, the mode is {self.mode!r}")
