@@ -39,23 +39,33 @@ class Line:
     kept: bool = True
 
 
-def _is_soft_break(text: str, start: int, end: int) -> bool:
-    """A single space between two pieces of Chinese text (not inside an English phrase)."""
+_CLAUSE_END = "。！？；：:;!?）)」』”"
+MIN_SOFT_LINE_CHARS = 6
+
+
+def _is_soft_break(text: str, start: int, end: int, line_start: int) -> bool:
+    """A single space between two pieces of Chinese text, after a clause end or a line long
+    enough to be a title (so "1 深化…" and "文/赵可义 韩学广" stay whole)."""
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
-    return bool(before and after and _CJK_OR_PUNCT.match(before) and _CJK_OR_PUNCT.match(after))
+    if not (before and after and _CJK_OR_PUNCT.match(before) and _CJK_OR_PUNCT.match(after)):
+        return False
+    return before in _CLAUSE_END or start - line_start >= MIN_SOFT_LINE_CHARS
 
 
 def split_lines(text: str) -> list[Line]:
     """Logical lines as spans; the whitespace that separates them belongs to no line."""
-    breaks: list[tuple[int, int]] = [m.span() for m in _BREAK_RE.finditer(text) if m.end() > m.start()]
-    for match in _SINGLE_SPACE_RE.finditer(text):
-        s, e = match.span()
-        if any(bs <= s < be for bs, be in breaks):
-            continue
-        if _is_soft_break(text, s, e):
+    hard = [m.span() for m in _BREAK_RE.finditer(text) if m.end() > m.start()]
+    hard_starts = {s for s, _ in hard}
+    candidates = sorted(hard + [m.span() for m in _SINGLE_SPACE_RE.finditer(text)])
+    breaks: list[tuple[int, int]] = []
+    line_start = 0
+    for s, e in candidates:
+        if breaks and s < breaks[-1][1]:
+            continue  # inside a break already taken
+        if s in hard_starts or _is_soft_break(text, s, e, line_start):
             breaks.append((s, e))
-    breaks.sort()
+            line_start = e
     lines: list[Line] = []
     position = 0
     for s, e in breaks:

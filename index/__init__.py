@@ -1,0 +1,1 @@
+"""Indexing: documents -> cleaned, structure-aware chunks -> FAISS + BM25, persisted atomically."""

@@ -1,0 +1,130 @@
+"""Document metadata: from ``catalog.json`` when present, else derived from the text itself
+(headline, issuing body, places, date), and the matching of a question against it."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from index.normalize import normalize_text
+
+log = logging.getLogger(__name__)
+
+PROVINCES = (
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 "
+    "广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门"
+).split()
+_BODY_RE = re.compile(
+    r"((?:中共)?[\u4e00-\u9fff]{2,14}?(?:人民政府办公厅|人民政府办公室|人民政府|委员会|办公厅|办公室|部|厅|局|委|办|院|署|总局|中心))"
+)
+_DATE_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:\s*(\d{1,2})\s*月)?(?:\s*(\d{1,2})\s*日)?")
+_YEAR_Q_RE = re.compile(r"((?:19|20)\d{2})\s*年?")
+
+
+def load_catalog(folder: Path) -> dict[str, dict[str, Any]]:
+    """``catalog.json`` beside the documents, keyed by doc id; missing or broken -> empty."""
+    path = Path(folder) / "catalog.json"
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        log.warning("ignoring unreadable catalog %s: %s", path, exc)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def headline(text: str, max_chars: int = 60) -> str:
+    """The first logical line when it reads like a title, else its opening words."""
+    from index.cleaning import split_lines
+
+    for line in split_lines(text)[:3]:
+        candidate = text[line.start:line.end].strip()
+        if 4 <= len(candidate) <= max_chars and candidate[-1] not in "。；;，,":
+            return candidate
+        break
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    cut = re.split(r"[。！？；\n]", first)[0]
+    return cut[:max_chars].strip()
+
+
+_NOT_PLACES = {"城市", "中国", "全国", "国家", "地方", "当地", "本地", "各地", "全省", "全市", "全区", "海外", "境外", "国外"}
+
+
+def find_places(text: str, limit: int = 8) -> list[str]:
+    """Place names (jieba's ``ns`` tag, plus province names), most frequent first."""
+    import jieba
+    import jieba.posseg as posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    norm = normalize_text(text)
+    counts: dict[str, int] = {}
+    for province in PROVINCES:
+        if province in norm:
+            counts[province] = norm.count(province)
+    for pair in posseg.cut(norm):
+        word = pair.word.strip()
+        if pair.flag == "ns" and len(word) >= 2 and word not in _NOT_PLACES:
+            counts[word] = counts.get(word, 0) + 1
+    # a short name ("江海") counts toward its full name ("江海区") when both occur
+    for name in list(counts):
+        for other in list(counts):
+            if other != name and other.startswith(name) and short_place(other) == name:
+                counts[other] += counts.pop(name)
+                break
+    return [name for name, _ in sorted(counts.items(), key=lambda kv: -kv[1])][:limit]
+
+
+def find_bodies(text: str, limit: int = 5) -> list[str]:
+    return list(dict.fromkeys(m.group(1) for m in _BODY_RE.finditer(normalize_text(text))))[:limit]
+
+
+def _issuer(head: str) -> str:
+    """An issuing body that opens the headline ("农业农村部开展…" -> 农业农村部), else ""."""
+    match = _BODY_RE.match(normalize_text(head))
+    return head[: match.end()] if match and match.end() <= 20 else ""
+
+
+def find_year(text: str) -> int | None:
+    match = _DATE_RE.search(text)
+    return int(match.group(1)) if match else None
+
+
+def derive_metadata(doc_id: str, text: str, title: str = "") -> dict[str, Any]:
+    """Title, places, issuing bodies and year read from the document's opening text."""
+    head = title or headline(text) or doc_id
+    opening = text[:400]
+    places = find_places(head + " " + opening)
+    return {
+        "title": head,
+        "place": places[0] if places else "",
+        "places": places[:8],
+        "issuer": _issuer(head),
+        "year": find_year(head + " " + opening),
+        "kind": "",
+    }
+
+
+def merge_metadata(doc_id: str, text: str, title: str, catalog_entry: dict[str, Any] | None) -> dict[str, Any]:
+    """Catalog fields win; derived fields fill the gaps."""
+    meta = derive_metadata(doc_id, text, title)
+    for key, value in (catalog_entry or {}).items():
+        if value not in (None, "", []):
+            meta[key] = value
+    if meta.get("place") and meta["place"] not in meta.get("places", []):
+        meta["places"] = [meta["place"], *meta.get("places", [])]
+    return meta
+
+
+def short_place(name: str) -> str:
+    """蓬江区 -> 蓬江, 江门市 -> 江门 (keeps names that would become a single character)."""
+    for suffix in ("自治区", "自治州", "省", "市", "区", "县", "州", "盟"):
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
+
+
+def question_years(question_norm: str) -> list[int]:
+    return [int(y) for y in _YEAR_Q_RE.findall(question_norm) if 1990 <= int(y) <= 2100]
