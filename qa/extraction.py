@@ -1,0 +1,135 @@
+"""Answer extraction: score every sentence of the top passages against the question and
+return the best one, cut to the clause window that answers (or the enumeration for a list
+question), with exact offsets into the original document."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.normalize import normalize_text
+from index.store import LoadedIndex
+from qa.question import PreparedQuestion
+from qa.sentences import Span, split_clauses, split_sentences
+
+_DIGIT = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万亿两]+(?:个|项|家|条|次|年|月|日|天|人|所|座|名|批|类|元|亩|公里|%|倍)")
+_ENUM_ITEM = re.compile(r"^\s*(●|•|·|▪|[一二三四五六七八九十]+[是、]|[(（][一二三四五六七八九十0-9]+[)）]|\d{1,2}[.、．])")
+_PUNCT = re.compile(r"[\W_]+")
+
+
+@dataclass
+class ScoredSentence:
+    hit_rank: int
+    span: Span
+    score: float
+    coverage: float
+
+
+class TermWeights:
+    """IDF of BM25 vocabulary terms, for weighting question words in sentence coverage."""
+
+    def __init__(self, index: LoadedIndex) -> None:
+        retriever = index.sparse._retriever
+        indptr = np.asarray(retriever.scores["indptr"])
+        self.n = max(1, int(retriever.scores["num_docs"]))
+        df = np.diff(indptr)
+        self.idf = {token: math.log(1 + (self.n - df[i] + 0.5) / (df[i] + 0.5))
+                    for token, i in index.sparse.vocab.items() if i < len(df)}
+        self.unknown = math.log(1 + (self.n + 0.5) / 0.5)
+
+    def weight(self, token: str) -> float:
+        return self.idf.get(token, self.unknown)
+
+
+def _bigrams(text: str) -> set[str]:
+    clean = _PUNCT.sub("", text)
+    return {clean[i:i + 2] for i in range(len(clean) - 1)}
+
+
+class SentenceScorer:
+    def __init__(self, index: LoadedIndex, weights: TermWeights) -> None:
+        self.index = index
+        self.weights = weights
+
+    def coverage(self, words: list[str], text_norm: str) -> float:
+        total = sum(self.weights.weight(w) for w in words)
+        if total <= 0:
+            return 0.0
+        return sum(self.weights.weight(w) for w in words if w in text_norm) / total
+
+    def score_passages(self, question: PreparedQuestion, words: list[str], hits, passage_scores: list[float]
+                       ) -> list[list[ScoredSentence]]:
+        """Scored sentences of each hit's chunk, best first within the chunk."""
+        q_bigrams = _bigrams(question.normalized)
+        top = max(passage_scores) if passage_scores else 1.0
+        results: list[list[ScoredSentence]] = []
+        for rank, (hit, passage_score) in enumerate(zip(hits, passage_scores)):
+            chunk = self.index.chunks[hit.chunk_id]
+            stored = self.index.documents[chunk.doc_id]
+            context_norm = normalize_text(stored.document.title + " " + chunk.section)
+            scored: list[ScoredSentence] = []
+            for span in split_sentences(chunk.text, chunk.start):
+                sentence = stored.document.text[span.start:span.end]
+                norm = normalize_text(sentence)
+                if len(_PUNCT.sub("", norm)) < 2:
+                    continue
+                cov_sentence = self.coverage(words, norm)
+                cov_context = self.coverage(words, norm + " " + context_norm)
+                bigram = len(q_bigrams & _bigrams(norm)) / max(1, len(q_bigrams))
+                coverage = 0.7 * cov_sentence + 0.3 * cov_context
+                score = 0.45 * coverage + 0.25 * bigram + 0.30 * (passage_score / top if top > 0 else 0.0)
+                if question.wants_number and _DIGIT.search(sentence):
+                    score += 0.05
+                scored.append(ScoredSentence(rank, span, score, coverage))
+            scored.sort(key=lambda s: -s.score)
+            results.append(scored)
+        return results
+
+
+def trim_to_window(text: str, span: Span, words: list[str], scorer: SentenceScorer, max_chars: int) -> Span:
+    """The contiguous clauses of the sentence (at most ``max_chars``) around the best-matching clause."""
+    if span.end - span.start <= max_chars:
+        return span
+    sentence = text[span.start:span.end]
+    clauses = split_clauses(sentence, span.start)
+    if len(clauses) <= 1:
+        return Span(span.start, span.start + max_chars)
+    best = max(range(len(clauses)), key=lambda i: scorer.coverage(words, normalize_text(text[clauses[i].start:clauses[i].end])))
+    left = right = best
+    while True:
+        grown = False
+        for candidate in (right + 1, left - 1):  # prefer what follows the matched words
+            if 0 <= candidate < len(clauses):
+                lo, hi = min(left, candidate), max(right, candidate)
+                if clauses[hi].end - clauses[lo].start <= max_chars:
+                    left, right, grown = lo, hi, True
+                    break
+        if not grown:
+            break
+    start, end = clauses[left].start, clauses[right].end
+    if end - start > max_chars:
+        end = start + max_chars
+    return Span(start, end)
+
+
+def extend_enumeration(text: str, chunk_start: int, chunk_end: int, span: Span, max_chars: int) -> Span:
+    """For a list question: the sentence plus the enumerated items that follow it."""
+    sentences = split_sentences(text[chunk_start:chunk_end], chunk_start)
+    index = next((i for i, s in enumerate(sentences) if s.start <= span.start < s.end), None)
+    if index is None:
+        return span
+    end = span.end
+    lead = text[span.start:span.end].rstrip()
+    follows_items = lead.endswith(("：", ":")) or any(
+        _ENUM_ITEM.match(text[s.start:s.end]) for s in sentences[index + 1:index + 2])
+    if not follows_items:
+        return span
+    for sentence in sentences[index + 1:]:
+        if sentence.end - span.start > max_chars:
+            break
+        if not _ENUM_ITEM.match(text[sentence.start:sentence.end]) and not lead.endswith(("：", ":")):
+            break
+        end = sentence.end
+    return Span(span.start, end)

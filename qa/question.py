@@ -1,0 +1,53 @@
+"""Check and prepare a question where it enters: strip invisible characters, cut over-long
+input to a documented limit, fold traditional script, and name what kind of answer it wants."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from index.normalize import normalize_text
+from qa.config import MAX_QUESTION_CHARS
+
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0b-\x1f\x7f]")
+_CONTENT = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+_NUMBER_Q = re.compile(r"多少|几[个项家条次年月天人所座名批类]|几|多大|多长|多高|比例|占比|金额|数量|规模|增长率|百分|何时|哪一?年|哪天|什么时候|什么时间|日期|时间|期限")
+_LIST_Q = re.compile(r"哪些|哪几|包括|包含|有哪|分别是|分别为|几项|几个方面|哪方面|列举|清单")
+_WHO_Q = re.compile(r"谁|哪个(部门|单位|机构)|哪家|什么(部门|单位|机构)|牵头|负责|主管|责任单位|由.{0,6}(负责|牵头)")
+
+
+@dataclass
+class PreparedQuestion:
+    original: str
+    text: str                    # cleaned, possibly cut
+    normalized: str              # one script, same length as ``text``
+    problem: str = ""            # "" | empty | no_content
+    notes: list[str] = field(default_factory=list)
+    wants_number: bool = False
+    wants_list: bool = False
+    wants_who: bool = False
+
+
+def prepare_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> PreparedQuestion:
+    raw = question if isinstance(question, str) else ("" if question is None else str(question))
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", raw))
+    text = re.sub(r"\s+", " ", text).strip()
+    notes: list[str] = []
+    if len(text) > max_chars:
+        notes.append(f"问题过长（{len(text)} 字），只使用前 {max_chars} 字。")
+        text = text[:max_chars]
+    normalized = normalize_text(text)
+    prepared = PreparedQuestion(raw, text, normalized, notes=notes)
+    if not text:
+        prepared.problem = "empty"
+    elif not _CONTENT.search(text):
+        prepared.problem = "no_content"
+    if normalized != text.lower() and any(ord(c) > 0x2E80 for c in text):
+        if sum(a != b for a, b in zip(normalized, text)) > 0 and re.search(r"[\u4e00-\u9fff]", text):
+            changed = [a for a, b in zip(text, normalized) if a != b and "\u4e00" <= a <= "\u9fff"]
+            if changed:
+                notes.append("已将繁体/异体字统一为简体进行检索。")
+    prepared.wants_number = bool(_NUMBER_Q.search(normalized))
+    prepared.wants_list = bool(_LIST_Q.search(normalized))
+    prepared.wants_who = bool(_WHO_Q.search(normalized))
+    return prepared

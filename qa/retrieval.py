@@ -1,0 +1,171 @@
+"""Hybrid retrieval: BM25 and dense candidates, fused by weighted normalised scores (or
+RRF), nudged toward documents whose place or year the question names, with reposts
+collapsed into one passage."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.chunking import embedding_text
+from index.metadata import question_years, short_place
+from index.store import LoadedIndex
+from index.tokenizer import cut_words
+from qa.config import QAConfig, QAOptions
+
+
+@dataclass
+class Hit:
+    chunk_id: int
+    score: float
+    bm25: float = 0.0
+    dense: float = 0.0
+    also_published_as: list[str] = field(default_factory=list)
+
+
+class PlaceVocabulary:
+    """Known places of the collection (catalog + derived metadata), matched by full or short name."""
+
+    def __init__(self, index: LoadedIndex) -> None:
+        self.doc_places: dict[str, set[str]] = {}
+        self.forms: dict[str, set[str]] = {}  # surface form in a question -> canonical place names
+        for doc_id, stored in index.documents.items():
+            places = {p for p in stored.meta.get("places", []) if p}
+            self.doc_places[doc_id] = places
+            for place in places:
+                for form in {place, short_place(place)}:
+                    if len(form) >= 2:
+                        self.forms.setdefault(form, set()).add(place)
+
+    def in_question(self, question_norm: str) -> set[str]:
+        found: set[str] = set()
+        for form, places in self.forms.items():
+            if form in question_norm:
+                found |= places
+        return found
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    if values.size == 0:
+        return values
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.ones_like(values)
+
+
+class HybridRetriever:
+    def __init__(self, index: LoadedIndex, config: QAConfig, embed_query) -> None:
+        self.index = index
+        self.config = config
+        self._embed_query = embed_query
+        self.places = PlaceVocabulary(index)
+        self._doc_of = np.array([c.doc_id for c in index.chunks], dtype=object)
+        self._years = {d: s.meta.get("year") for d, s in index.documents.items()}
+
+    def _mask(self, options: QAOptions) -> np.ndarray | None:
+        if not (options.doc_ids or options.places or options.years):
+            return None
+        allowed = set(self.index.documents)
+        if options.doc_ids:
+            allowed &= set(options.doc_ids)
+        if options.places:
+            wanted = set(options.places)
+            allowed = {d for d in allowed if self.places.doc_places.get(d, set()) & wanted}
+        if options.years:
+            allowed = {d for d in allowed if self._years.get(d) in set(options.years)}
+        return np.array([d in allowed for d in self._doc_of], dtype=bool)
+
+    def _metadata_boost(self, question_norm: str) -> dict[str, float]:
+        places = self.places.in_question(question_norm)
+        years = set(question_years(question_norm))
+        if not places and not years:
+            return {}
+        boost: dict[str, float] = {}
+        for doc_id, doc_places in self.places.doc_places.items():
+            score = 0.0
+            if places and doc_places & places:
+                score += 1.0
+            if years and self._years.get(doc_id) in years:
+                score += 0.5
+            if score:
+                boost[doc_id] = score
+        return boost
+
+    def retrieve(self, question_norm: str, tokens: list[str], options: QAOptions, limit: int,
+                 timings: dict[str, float] | None = None) -> list[Hit]:
+        import time
+
+        config = self.config
+        n = len(self.index.chunks)
+        mask = self._mask(options)
+        t0 = time.perf_counter()
+        bm25 = self.index.sparse.scores(tokens) if options.mode != "dense" else np.zeros(n, np.float32)
+        t1 = time.perf_counter()
+        dense_scores: dict[int, float] = {}
+        if options.mode != "bm25":
+            query_vector = self._embed_query(question_norm)
+            t2 = time.perf_counter()
+            ids, scores = self.index.dense.search(query_vector, config.candidates if mask is None else n)
+            dense_scores = {int(i): float(s) for i, s in zip(ids, scores)}
+            t3 = time.perf_counter()
+        else:
+            t2 = t3 = t1
+        if timings is not None:
+            timings.update(bm25_ms=(t1 - t0) * 1000, embed_query_ms=(t2 - t1) * 1000, faiss_ms=(t3 - t2) * 1000)
+        if mask is not None:
+            bm25 = np.where(mask, bm25, 0.0)
+            dense_scores = {i: s for i, s in dense_scores.items() if mask[i]}
+        candidates = set(dense_scores)
+        if options.mode != "dense":
+            top = np.argsort(-bm25)[: config.candidates]
+            candidates |= {int(i) for i in top if bm25[i] > 0}
+        if not candidates:
+            return []
+        ids = np.array(sorted(candidates))
+        bm25_c = bm25[ids]
+        dense_c = np.array([dense_scores.get(int(i), min(dense_scores.values(), default=0.0)) for i in ids])
+        if options.mode == "bm25":
+            fused = _minmax(bm25_c)
+        elif options.mode == "dense":
+            fused = _minmax(dense_c)
+        elif config.fusion == "rrf":
+            fused = _rrf(bm25_c, config.rrf_k) + _rrf(dense_c, config.rrf_k)
+            fused = _minmax(fused)
+        else:
+            bm25_n = bm25_c / bm25_c.max() if bm25_c.max() > 0 else bm25_c
+            fused = config.dense_weight * _minmax(dense_c) + (1 - config.dense_weight) * bm25_n
+        boost = self._metadata_boost(question_norm)
+        if boost and config.metadata_boost:
+            fused = fused + config.metadata_boost * np.array([boost.get(self._doc_of[i], 0.0) for i in ids])
+        order = np.argsort(-fused)
+        hits = [Hit(int(ids[j]), float(fused[j]), float(bm25_c[j]), float(dense_c[j])) for j in order]
+        return self._collapse_reposts(hits, limit)
+
+    def _collapse_reposts(self, hits: list[Hit], limit: int) -> list[Hit]:
+        kept: list[Hit] = []
+        shown_docs: dict[str, Hit] = {}
+        for hit in hits:
+            doc_id = self._doc_of[hit.chunk_id]
+            twin = next((shown_docs[d] for d in self.index.duplicates.get(doc_id, []) if d in shown_docs), None)
+            if twin is not None:
+                if doc_id not in twin.also_published_as:
+                    twin.also_published_as.append(doc_id)
+                continue
+            kept.append(hit)
+            shown_docs.setdefault(doc_id, hit)
+            if len(kept) >= limit:
+                break
+        return kept
+
+
+def _rrf(scores: np.ndarray, k: int) -> np.ndarray:
+    ranks = np.empty(len(scores))
+    ranks[np.argsort(-scores)] = np.arange(1, len(scores) + 1)
+    return 1.0 / (k + ranks)
+
+
+def chunk_search_text(index: LoadedIndex, chunk_id: int) -> str:
+    chunk = index.chunks[chunk_id]
+    return embedding_text(chunk, index.documents[chunk.doc_id].document.title)
+
+
+__all__ = ["HybridRetriever", "Hit", "cut_words"]

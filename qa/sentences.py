@@ -1,0 +1,43 @@
+"""Split passages into sentences and clauses, keeping offsets into the document."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)]*|\n+|\s{2,}|(?<=[\u4e00-\u9fff”）)：:])[ \u3000\u00a0](?=[\u4e00-\u9fff“（(0-9])|(?=●)|(?=◆)")
+_CLAUSE_END = re.compile(r"[，,、：:]")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def _split(text: str, base: int, pattern: re.Pattern[str]) -> list[Span]:
+    spans: list[Span] = []
+    position = 0
+    for match in pattern.finditer(text):
+        end = match.end()
+        if end > position:
+            spans.append(Span(position, end))
+            position = end
+    if position < len(text):
+        spans.append(Span(position, len(text)))
+    result = []
+    for span in spans:
+        piece = text[span.start:span.end]
+        left = len(piece) - len(piece.lstrip())
+        right = len(piece.rstrip())
+        if right > left:
+            result.append(Span(base + span.start + left, base + span.start + right))
+    return result
+
+
+def split_sentences(text: str, base: int = 0) -> list[Span]:
+    """Sentences of ``text``; offsets are ``base`` + position in ``text``."""
+    return _split(text, base, _SENTENCE_END)
+
+
+def split_clauses(text: str, base: int = 0) -> list[Span]:
+    return _split(text, base, _CLAUSE_END)
