@@ -9,7 +9,9 @@ Layout::
     <index_dir>/.build.lock      held (flock) while a build runs
 
 A build writes a new generation folder, fsyncs it, then swaps CURRENT with ``os.replace``;
-a build killed at any moment leaves the previous generation live.
+a build killed at any moment leaves the previous generation live. The generation it
+replaces stays on disk until the next build (two are kept), so a reader that resolved
+CURRENT just before the swap never finds its files gone.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -87,13 +90,28 @@ def _fsync_tree(folder: Path) -> None:
             os.close(fd)
 
 
+_GENERATION_NAME = re.compile(r"gen-[\w.-]+")
+
+
 def current_generation(index_dir: Path) -> Path | None:
+    """The live generation folder; None when the folder holds no index at all.
+
+    A ``CURRENT`` pointer that is unreadable, names anything but a plain ``gen-*`` folder,
+    or names a folder that is gone raises ``IndexCorruptError`` (never silently "no index",
+    which would let a caller build a different index in its place)."""
     pointer = Path(index_dir) / CURRENT
     if not pointer.exists():
         return None
-    name = pointer.read_text(encoding="utf-8").strip()
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexCorruptError(f"索引指针文件 {pointer} 无法读取或已损坏。{REBUILD_HINT}") from exc
+    if not _GENERATION_NAME.fullmatch(name):
+        raise IndexCorruptError(f"索引指针文件 {pointer} 内容无效（{name[:40]!r}）。{REBUILD_HINT}")
     folder = Path(index_dir) / name
-    return folder if name and folder.is_dir() else None
+    if not folder.is_dir():
+        raise IndexCorruptError(f"索引指针指向的版本 {name} 不存在：{index_dir}。{REBUILD_HINT}")
+    return folder
 
 
 @contextlib.contextmanager
@@ -143,55 +161,104 @@ def write_generation(index_dir: Path, manifest: dict[str, Any], documents: list[
     _fsync_tree(tmp)
     final = index_dir / f"gen-{stamp}"
     os.replace(tmp, final)
+    try:
+        previous = current_generation(index_dir)
+    except IndexCorruptError:
+        previous = None
     pointer_tmp = index_dir / f".{CURRENT}.{stamp}"
     pointer_tmp.write_text(final.name, encoding="utf-8")
     with open(pointer_tmp, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(pointer_tmp, index_dir / CURRENT)
-    _cleanup(index_dir, keep=final.name)
+    _fsync_dir(index_dir)
+    _cleanup(index_dir, keep={final.name, previous.name if previous else final.name})
     return final
 
 
-def _cleanup(index_dir: Path, keep: str) -> None:
-    """Remove older generations and temp folders left by killed builds (best effort)."""
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _cleanup(index_dir: Path, keep: set[str]) -> None:
+    """Remove generations older than the live one and the one it replaced, and temp folders
+    and pointer files left by killed builds (best effort; runs under the build lock).
+
+    The replaced generation is kept until the next build, so an engine or a loader that
+    read ``CURRENT`` just before the swap still finds every file it is about to open."""
     for path in index_dir.iterdir():
-        if path.name == keep or not path.is_dir():
+        if path.name in keep:
             continue
-        if path.name.startswith(("gen-", ".tmp-gen-")):
+        if path.is_dir() and path.name.startswith(("gen-", ".tmp-gen-")):
             shutil.rmtree(path, ignore_errors=True)
+        elif path.is_file() and path.name.startswith(f".{CURRENT}."):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
-def read_manifest(index_dir: Path) -> dict[str, Any]:
+def read_manifest(index_dir: Path, check_files: bool = True) -> dict[str, Any]:
+    """The live generation's manifest, checked for the fields loading needs; with
+    ``check_files``, also that every listed file is present at its recorded size
+    (cheap: no hashing), so ``python -m index info`` reports a truncated index too."""
     folder = current_generation(index_dir)
     if folder is None:
         raise IndexMissingError(f"索引不存在：{index_dir}。{REBUILD_HINT}")
+    manifest = _read_manifest_at(folder)
+    if check_files:
+        _verify_files(folder, manifest, hash_files=False)
+    return manifest
+
+
+_REQUIRED = ("format_version", "embedder.spec", "embedder.dim", "dense.kind", "counts.chunks", "counts.documents")
+
+
+def _read_manifest_at(folder: Path) -> dict[str, Any]:
     try:
-        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise IndexCorruptError(f"索引清单 manifest.json 缺失：{folder}。{REBUILD_HINT}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise IndexCorruptError(f"索引清单 manifest.json 已损坏：{folder}。{REBUILD_HINT}") from exc
+    if not isinstance(manifest, dict):
+        raise IndexCorruptError(f"索引清单 manifest.json 已损坏（不是 JSON 对象）：{folder}。{REBUILD_HINT}")
+    missing = [key for key in _REQUIRED if _dig(manifest, key) is None]
+    if missing:
+        raise IndexCorruptError(f"索引清单 manifest.json 缺少字段 {', '.join(missing)}：{folder}。{REBUILD_HINT}")
+    return manifest
 
 
-def _verify_files(folder: Path, manifest: dict[str, Any]) -> None:
+def _verify_files(folder: Path, manifest: dict[str, Any], hash_files: bool = True) -> None:
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
         raise IndexCorruptError(f"索引清单缺少文件校验信息：{folder}。{REBUILD_HINT}")
     for name, info in files.items():
         path = folder / name
-        if not path.exists():
-            raise IndexCorruptError(f"索引文件缺失：{name}。{REBUILD_HINT}")
-        if path.stat().st_size != info.get("bytes") or sha256_file(path) != info.get("sha256"):
-            raise IndexCorruptError(f"索引文件已损坏（校验和不符）：{name}。{REBUILD_HINT}")
+        if not isinstance(info, dict):
+            raise IndexCorruptError(f"索引清单中 {name} 的校验信息无效。{REBUILD_HINT}")
+        try:
+            if not path.is_file():
+                raise IndexCorruptError(f"索引文件缺失：{name}。{REBUILD_HINT}")
+            if path.stat().st_size != info.get("bytes"):
+                raise IndexCorruptError(f"索引文件大小不符（被截断或被改动）：{name}。{REBUILD_HINT}")
+            if hash_files and sha256_file(path) != info.get("sha256"):
+                raise IndexCorruptError(f"索引文件已损坏（校验和不符）：{name}。{REBUILD_HINT}")
+        except OSError as exc:
+            raise IndexCorruptError(f"无法读取索引文件 {name}（{exc.strerror}）。{REBUILD_HINT}") from exc
 
 
 def load_index(index_dir: Path, expected: dict[str, Any] | None = None, verify: bool = True) -> LoadedIndex:
     """Load the live generation. ``expected`` holds manifest fields that must match
-    (embedder spec, tokenizer fingerprint); a mismatch raises ``IndexMismatchError``."""
+    (embedder spec, tokenizer fingerprint); a mismatch raises ``IndexMismatchError``.
+    Damage of any kind raises ``IndexCorruptError`` (a missing index ``IndexMissingError``),
+    each naming how to rebuild; no other exception escapes for a damaged folder."""
     index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
-    folder = current_generation(index_dir)
-    assert folder is not None
+    folder = current_generation(index_dir)  # resolved once: a build may swap CURRENT meanwhile
+    if folder is None:
+        raise IndexMissingError(f"索引不存在：{index_dir}。{REBUILD_HINT}")
+    manifest = _read_manifest_at(folder)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(f"索引格式版本 {manifest.get('format_version')} 与程序版本 {FORMAT_VERSION} 不符。{REBUILD_HINT}")
     for key, value in (expected or {}).items():
@@ -199,8 +266,7 @@ def load_index(index_dir: Path, expected: dict[str, Any] | None = None, verify: 
         if actual != value:
             raise IndexMismatchError(
                 f"索引用 {key}={actual!r} 构建，但当前设置为 {value!r}。请用相同设置加载，或 {REBUILD_HINT}")
-    if verify:
-        _verify_files(folder, manifest)
+    _verify_files(folder, manifest, hash_files=verify)
     try:
         documents: dict[str, StoredDocument] = {}
         for line in (folder / "documents.jsonl").read_text(encoding="utf-8").splitlines():
@@ -213,14 +279,20 @@ def load_index(index_dir: Path, expected: dict[str, Any] | None = None, verify: 
         dense = DenseIndex.load(folder / "dense.faiss", manifest["dense"]["kind"])
         sparse = SparseIndex.load(folder / "bm25")
         duplicates = json.loads((folder / "duplicates.json").read_text(encoding="utf-8"))
+        dims = (embeddings.ndim == 2 and embeddings.shape[1] == manifest["embedder"]["dim"]
+                == int(dense._index.d))  # noqa: SLF001 - faiss index dimension
     except Exception as exc:  # any damage the checksums did not catch (verify=False)
         raise IndexCorruptError(f"无法读取索引 {folder}：{exc.__class__.__name__}。{REBUILD_HINT}") from exc
-    counts = manifest.get("counts", {})
-    if not (len(chunks) == dense.size == sparse.size == len(embeddings) == counts.get("chunks")
-            and len(documents) == counts.get("documents")):
+    counts = manifest["counts"]
+    if not (len(chunks) == dense.size == sparse.size == len(embeddings) == counts["chunks"]
+            and len(documents) == counts["documents"]):
         raise IndexCorruptError(
-            f"索引各部分数量不一致（文本块 {len(chunks)}，向量 {dense.size}，BM25 {sparse.size}，"
-            f"清单 {counts.get('chunks')}）。{REBUILD_HINT}")
+            f"索引各部分数量不一致（文档 {len(documents)}，清单 {counts['documents']}；文本块 {len(chunks)}，"
+            f"向量 {dense.size}，BM25 {sparse.size}，清单 {counts['chunks']}）。{REBUILD_HINT}")
+    if not dims:
+        raise IndexCorruptError(f"索引向量维度与清单不符（清单 {manifest['embedder']['dim']} 维）。{REBUILD_HINT}")
+    if any(chunk.chunk_id != number for number, chunk in enumerate(chunks)):
+        raise IndexCorruptError(f"索引文本块编号不连续。{REBUILD_HINT}")
     for chunk in chunks[:: max(1, len(chunks) // 50)]:
         stored = documents.get(chunk.doc_id)
         if stored is None or stored.document.text[chunk.start:chunk.end] != chunk.text:

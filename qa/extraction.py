@@ -82,6 +82,10 @@ class SentenceScorer:
                 score = 0.45 * coverage + 0.25 * bigram + 0.30 * (passage_score / top if top > 0 else 0.0)
                 if question.wants_number and _DIGIT.search(sentence):
                     score += 0.05
+                if question.wants_list:
+                    # an enumeration ("分别是A、B、C…" or a lead-in colon) is what a list question wants
+                    items = sentence.count("、") + sentence.count("；")
+                    score += 0.12 * min(1.0, items / 5) + (0.06 if sentence.rstrip().endswith(("：", ":")) else 0.0)
                 scored.append(ScoredSentence(rank, span, score, coverage))
             scored.sort(key=lambda s: -s.score)
             results.append(scored)

