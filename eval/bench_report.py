@@ -1,0 +1,146 @@
+"""Turn a benchmark result (the dict written to ``bench.json``) into ``bench.md``, PNG plots
+(English labels) and a linear extrapolation beyond the largest measured scale."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+EXTRAPOLATE_SCALES = (1_000, 10_000)
+BUILD_PARTS = ("loading_s", "chunking_s", "embedding_s", "faiss_s", "bm25_s", "dedup_s", "write_s")
+QUERY_PARTS = ("bm25_ms", "embed_query_ms", "faiss_ms", "extraction_ms")
+
+
+def _get(data: Any, dotted: str, default: Any = None) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return default
+        data = data[part]
+    return data
+
+
+def build_parts(build: dict[str, Any]) -> dict[str, float]:
+    """Seconds per build stage; ``write_s`` is what the builder's own timings leave unexplained
+    (writing, checksums and fsync of the generation, metadata)."""
+    parts = {"loading_s": build.get("loading_s", 0.0), **{k: build["timings"].get(k, 0.0) for k in BUILD_PARTS[1:6]}}
+    parts["write_s"] = max(0.0, build["build_s"] - sum(build["timings"].get(k, 0.0) for k in BUILD_PARTS[1:6]))
+    return parts
+
+
+def extrapolate(scales: list[dict[str, Any]]) -> dict[str, Any]:
+    """Least-squares line of each cost against the chunk count, evaluated at ×1,000 and ×10,000
+    (chunks assumed proportional to the scale). Two measured points make it an exact line."""
+    if len(scales) < 2:
+        return {"note": "at least two scales are needed to extrapolate"}
+    chunks = np.array([s["build"]["chunks"] for s in scales], dtype=float)
+    per_scale = float(np.mean(chunks / np.array([s["scale"] for s in scales], dtype=float)))
+    series = {
+        "build_s": [s["build"]["build_s"] + s["build"].get("loading_s", 0.0) for s in scales],
+        "baseline_build_s": [_get(s, "baseline.build_s", np.nan) for s in scales],
+        "query_p50_ms": [_get(s, "query.latency_ms.p50", np.nan) for s in scales],
+        "query_p95_ms": [_get(s, "query.latency_ms.p95", np.nan) for s in scales],
+        "bm25_p50_ms": [_get(s, "query.parts_ms.bm25_ms.p50", np.nan) for s in scales],
+        "faiss_p50_ms": [_get(s, "query.parts_ms.faiss_ms.p50", np.nan) for s in scales],
+        "baseline_p50_ms": [_get(s, "baseline.latency_ms.p50", np.nan) for s in scales],
+        "index_rss_mb": [_get(s, "query.index_rss_delta_mb", np.nan) for s in scales],
+        "index_disk_mb": [s["build"]["index_bytes"] / 2**20 for s in scales],
+        "build_peak_rss_mb": [s["build"]["peak_rss_mb"] for s in scales],
+    }
+    fits: dict[str, Any] = {}
+    for name, values in series.items():
+        y = np.array(values, dtype=float)
+        ok = ~np.isnan(y)
+        if ok.sum() < 2:
+            continue
+        slope, intercept = np.polyfit(chunks[ok], y[ok], 1)
+        fits[name] = {"per_1k_chunks": float(slope * 1000), "intercept": float(intercept),
+                      "at": {f"x{n}": float(intercept + slope * per_scale * n) for n in EXTRAPOLATE_SCALES}}
+    return {"method": "least-squares line of each cost vs. chunk count over the measured scales",
+            "chunks_per_scale": per_scale,
+            "chunks_at": {f"x{n}": per_scale * n for n in EXTRAPOLATE_SCALES}, "fits": fits}
+
+
+# ----- plots ---------------------------------------------------------------------------------------
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError as exc:  # pragma: no cover - listed in requirements
+        raise ImportError("matplotlib is not available - install matplotlib to write plots") from exc
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def write_plots(result: dict[str, Any], out: Path) -> list[Path]:
+    plt = _pyplot()
+    scales = result["scales"]
+    chunks = [s["build"]["chunks"] for s in scales]
+    paths = []
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for key, label, style in (("query", "ours", "-o"), ("baseline", "baseline", "--s")):
+        for pct in ("p50", "p95"):
+            values = [_get(s, f"{key}.latency_ms.{pct}") for s in scales]
+            left.plot(chunks, values, style, label=f"{label} {pct}")
+    left.set(xscale="log", xlabel="chunks in index", ylabel="latency per question (ms)",
+             title="End-to-end latency, single client")
+    for part in QUERY_PARTS:
+        right.plot(chunks, [_get(s, f"query.parts_ms.{part}.p50") for s in scales], "-o", label=part[:-3])
+    right.set(xscale="log", xlabel="chunks in index", ylabel="p50 (ms)", title="Ours: latency by stage")
+    for ax in (left, right):
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    paths.append(_save(fig, plt, out / "latency_vs_size.png"))
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.plot(chunks, [s["build"]["build_s"] + s["build"].get("loading_s", 0) for s in scales], "-o", label="ours")
+    left.plot([_get(s, "baseline.chunks") for s in scales], [_get(s, "baseline.build_s") for s in scales], "--s",
+              label="baseline (its own chunks)")
+    left.set(xscale="log", yscale="log", xlabel="chunks", ylabel="build time (s)", title="Index build time")
+    bottom = np.zeros(len(scales))
+    labels = [f"x{s['scale']}" for s in scales]
+    for part in BUILD_PARTS:
+        values = np.array([build_parts(s["build"])[part] for s in scales])
+        right.bar(labels, values, bottom=bottom, label=part[:-2])
+        bottom += values
+    right.set(xlabel="scale (copies of the seeds)", ylabel="seconds", title="Ours: build time by stage")
+    for ax in (left, right):
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    paths.append(_save(fig, plt, out / "build_time_vs_size.png"))
+
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    series = (("build.peak_rss_mb", "build: peak RSS"), ("query.index_rss_delta_mb", "loaded index: RSS delta"),
+              ("app.rss_after_load_mb", "app.py: RSS after load test"), ("baseline.peak_rss_mb", "baseline: peak RSS"))
+    for key, label in series:
+        values = [_get(s, key) for s in scales]
+        if any(v is not None for v in values):
+            ax.plot(chunks, [np.nan if v is None else v for v in values], "-o", label=label)
+    ax.plot(chunks, [s["build"]["index_bytes"] / 2**20 for s in scales], ":^", label="index on disk")
+    ax.set(xscale="log", xlabel="chunks in index", ylabel="MiB", title="Memory and disk")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    paths.append(_save(fig, plt, out / "memory_vs_size.png"))
+
+    rows = _get(result, "faiss.synthetic") or []
+    if rows:
+        fig, ax = plt.subplots(figsize=(6.5, 4))
+        ns = [r["n"] for r in rows]
+        for kind, style in (("flat", "-o"), ("hnsw", "--s")):
+            ax.plot(ns, [r[f"{kind}_k100_ms_p50"] for r in rows], style, label=f"{kind} (k=100) p50")
+        ax.set(xscale="log", yscale="log", xlabel="vectors (dim 384)", ylabel="search latency (ms)",
+               title="FAISS flat vs HNSW, one query")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+        paths.append(_save(fig, plt, out / "faiss_flat_vs_hnsw.png"))
+    return paths
+
+
+def _save(fig, plt, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
