@@ -139,6 +139,14 @@ def build_from_documents(documents: list[Document], index_dir: Path, config: Ind
             stored_docs.append(store.StoredDocument(document, digest, now, meta))
         report.removed = sorted(set(old_docs) - {d.doc_id for d in documents})
         report.timings["chunking_s"] = time.perf_counter() - t0
+        if previous is not None and not (report.added or report.updated or report.removed):
+            # Nothing changed: keep the live generation instead of writing an identical one.
+            report.documents, report.chunks = len(stored_docs), len(chunks)
+            report.near_duplicates = len(previous.duplicates)
+            report.generation = previous.folder.name
+            report.seconds = time.perf_counter() - started
+            _progress(progress, 1.0, "索引已是最新")
+            return report
         if not chunks:
             raise PolicyQAError("没有可索引的文本：所有文档都为空或被跳过。")
         for number, chunk in enumerate(chunks):

@@ -18,6 +18,8 @@ class QAConfig:
     metadata_boost: float = 0.15    # added when the question's place/year/body matches a document
     rerank_passages: int = 20       # passages whose sentences are scored
     no_answer_threshold: float = 0.25
+    sentence_candidates: int = 6    # best lexical sentences re-scored by dense similarity
+    sentence_dense_weight: float = 0.3
     max_answer_chars: int = 80
     max_list_chars: int = 400
     reranker: str = ""              # "st:/path/to/cross-encoder" to enable

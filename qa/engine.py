@@ -85,10 +85,41 @@ class QAEngine:
 
     def _install(self, index: LoadedIndex) -> None:
         embedder = make_embedder(index.embedder)
-        retriever = HybridRetriever(index, self.config, embedder.embed_query)
+        retriever = HybridRetriever(index, self.config, self._query_vector)
         scorer = SentenceScorer(index, TermWeights(index))
         with self._lock:
             self.index, self._embedder, self.retriever, self.scorer = index, embedder, retriever, scorer
+
+    def _query_vector(self, question_norm: str):
+        """The question's vector, computed once per question (retrieval and sentence scoring share it)."""
+        cached = self._last_query
+        if cached is not None and cached[0] == question_norm:
+            return cached[1]
+        vector = self._embedder.embed_query(question_norm)
+        self._last_query = (question_norm, vector)
+        return vector
+
+    _last_query: tuple[str, Any] | None = None
+
+    def _dense_sentence_rescore(self, question_norm: str, index: LoadedIndex, hits, sentences, order) -> None:
+        """Re-score the best lexical candidate sentences by their similarity to the question:
+        lexical overlap misses paraphrase ("体重" vs "8公斤重"), the embedder does not."""
+        weight, limit = self.config.sentence_dense_weight, self.config.sentence_candidates
+        if weight <= 0 or limit <= 1:
+            return
+        pool = sorted((s for rank in order[:3] for s in sentences[rank][:limit]), key=lambda s: -s.score)[:limit]
+        if len(pool) < 2:
+            return
+        texts = [index.documents[index.chunks[hits[s.hit_rank].chunk_id].doc_id].document.text[s.span.start:s.span.end]
+                 for s in pool]
+        import numpy as np
+
+        similarity = self._embedder.embed_passages(texts) @ self._query_vector(question_norm)
+        low, high = float(np.min(similarity)), float(np.max(similarity))
+        for sentence, value in zip(pool, similarity):
+            sentence.score += weight * ((float(value) - low) / (high - low) if high > low else 0.0)
+        for rank in order[:3]:
+            sentences[rank].sort(key=lambda s: -s.score)
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -127,8 +158,14 @@ class QAEngine:
         top = max(passage_scores) or 1.0
         combined = [0.5 * (h.score / top) + 0.5 * (s[0].score if s else 0.0) for h, s in zip(hits, sentences)]
         order = sorted(range(len(hits)), key=lambda i: -combined[i])
-        best_rank = order[0]
-        best = sentences[best_rank][0] if sentences[best_rank] else None
+        if options.mode != "bm25" and not prepared.wants_list:
+            # (an enumeration's vector is diluted over its items: list questions stay lexical)
+            self._dense_sentence_rescore(prepared.normalized, index, hits, sentences, order)
+        candidates = [sentences[rank][0] for rank in order[:3] if sentences[rank]]
+        best = max(candidates, key=lambda s: s.score) if candidates else None
+        if best is not None and best.hit_rank != order[0]:
+            order.remove(best.hit_rank)
+            order.insert(0, best.hit_rank)
         answer = self._build_answer(prepared, words, index, hits, sentences, order, best, combined, options)
         timings["extraction_ms"] = (time.perf_counter() - t0) * 1000
         timings["total_ms"] = (time.perf_counter() - started) * 1000

@@ -53,11 +53,27 @@ class SentenceScorer:
         self.index = index
         self.weights = weights
 
-    def coverage(self, words: list[str], text_norm: str) -> float:
-        total = sum(self.weights.weight(w) for w in words)
+    def coverage(self, words: list[str], text_norm: str, local: dict[str, float] | None = None) -> float:
+        """Share of the question's word weight found in ``text_norm`` (IDF x in-passage rarity)."""
+        weights = [(w, self.weights.weight(w) * (local.get(w, 1.0) if local else 1.0)) for w in words]
+        total = sum(weight for _, weight in weights)
         if total <= 0:
             return 0.0
-        return sum(self.weights.weight(w) for w in words if w in text_norm) / total
+        return sum(weight for w, weight in weights if w in text_norm) / total
+
+    @staticmethod
+    def _local_rarity(words: list[str], sentences_norm: list[str]) -> dict[str, float]:
+        """Words found in every sentence of a passage (its subject) tell sentences apart less
+        than words found in one: scale each from 0.5 (everywhere) to 1.0 (in one sentence)."""
+        count = len(sentences_norm)
+        if count <= 1:
+            return {}
+        rarity = {}
+        for word in set(words):
+            found = sum(word in s for s in sentences_norm)
+            if found:
+                rarity[word] = 0.5 + 0.5 * math.log(1 + count / found) / math.log(1 + count)
+        return rarity
 
     def score_passages(self, question: PreparedQuestion, words: list[str], hits, passage_scores: list[float]
                        ) -> list[list[ScoredSentence]]:
@@ -69,13 +85,14 @@ class SentenceScorer:
             chunk = self.index.chunks[hit.chunk_id]
             stored = self.index.documents[chunk.doc_id]
             context_norm = normalize_text(stored.document.title + " " + chunk.section)
+            spans = [sp for sp in split_sentences(chunk.text, chunk.start)
+                     if len(_PUNCT.sub("", stored.document.text[sp.start:sp.end])) >= 2]
+            sentences = [stored.document.text[sp.start:sp.end] for sp in spans]
+            norms = [normalize_text(sentence) for sentence in sentences]
+            local = self._local_rarity(words, norms)
             scored: list[ScoredSentence] = []
-            for span in split_sentences(chunk.text, chunk.start):
-                sentence = stored.document.text[span.start:span.end]
-                norm = normalize_text(sentence)
-                if len(_PUNCT.sub("", norm)) < 2:
-                    continue
-                cov_sentence = self.coverage(words, norm)
+            for span, sentence, norm in zip(spans, sentences, norms):
+                cov_sentence = self.coverage(words, norm, local)
                 cov_context = self.coverage(words, norm + " " + context_norm)
                 bigram = len(q_bigrams & _bigrams(norm)) / max(1, len(q_bigrams))
                 coverage = 0.7 * cov_sentence + 0.3 * cov_context

@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)]*|\n+|\s{2,}|(?<=[\u4e00-\u9fff”）)：:])[ \u3000\u00a0](?=[\u4e00-\u9fff“（(0-9])|(?=●)|(?=◆)")
+# Sentence ends; a single space counts only after a clause end (scraped notices that lost
+# their newlines), never inside a sentence such as "永禄5年 （1562年）".
+_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)]*(?![^“”「」]*[”」])|\n+|\s{2,}|(?<=[：:”」])[ \u3000\u00a0]+(?=\S)|(?=●)|(?=◆)")
 _CLAUSE_END = re.compile(r"[，,、：:]")
 
 
