@@ -1,0 +1,213 @@
+"""The page in a real browser: headless Chromium (Debian's /usr/bin/chromium, never a downloaded one) asks a
+question, waits for the highlighted answer and its citation, checks escaping and feedback, and saves
+``docs/screenshot.png``."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index.config import REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOT = REPO_ROOT / "docs" / "screenshot.png"
+QUESTION = "蓬江区接管了多少个停车场？"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
+                                                     "(apt-get install -y chromium)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(seed_index_dir, tmp_path_factory):
+    """``python app.py`` on a copy of the seed index; yields (url, feedback file)."""
+    import httpx
+
+    work = tmp_path_factory.mktemp("app-browser")
+    index_dir = work / "index"
+    shutil.copytree(seed_index_dir, index_dir, ignore=shutil.ignore_patterns(".build.lock"))
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    feedback = work / "feedback.jsonl"
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1",
+           "POLICYQA_FEEDBACK": str(feedback)}
+    env.pop("POLICYQA_USERNAME", None)
+    env.pop("POLICYQA_PASSWORD", None)
+    log_path = work / "app.log"
+    with open(log_path, "w", encoding="utf-8") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
+             "--index-dir", str(index_dir)],
+            cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 300
+            while True:
+                if process.poll() is not None:
+                    pytest.fail("app.py exited early:\n" + log_path.read_text(encoding="utf-8")[-3000:])
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail("app.py not ready within 300 s")
+                time.sleep(0.5)
+            yield url, feedback
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1440, "height": 960}, locale="zh-CN", device_scale_factor=1)
+    page = context.new_page()
+    page.dialogs = []  # any alert() would be an XSS
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    page.goto(app_url[0])
+    page.wait_for_selector("#pqa-question textarea", timeout=60_000)
+    yield page
+    context.close()
+
+
+def _ask(page, question: str, replies: int) -> None:
+    page.fill("#pqa-question textarea", question)
+    page.click("#pqa-ask")
+    page.wait_for_function(f"document.querySelectorAll('#pqa-chat .pqa-reply').length >= {replies}",
+                           timeout=60_000)
+
+
+def test_question_gets_highlighted_answer_with_citation_and_screenshot(page):
+    page.wait_for_function("document.querySelector('#pqa-kb-status').innerText.includes('份文件')",
+                           timeout=60_000)
+    _ask(page, QUESTION, 1)
+    answer = page.locator("#pqa-chat mark.pqa-answer-text").last
+    answer.wait_for(timeout=30_000)
+    assert "22" in answer.inner_text()
+    citation = page.locator("#pqa-chat ol.pqa-cites li").first
+    assert "《" in citation.inner_text() and "蓬江区" in citation.inner_text()
+    # sources panel: the cited passage, its answer sentence highlighted in context
+    cited = page.locator("#pqa-sources .pqa-src-cited").first
+    cited.wait_for(timeout=10_000)
+    assert "22" in cited.locator("mark.pqa-hl").first.inner_text()
+    # copyable citation
+    cite_text = page.locator("#pqa-cite textarea").input_value()
+    assert cite_text.startswith("[1] 《") and "字" in cite_text
+    page.wait_for_timeout(500)  # let the transition settle before the picture
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_markup_in_a_question_is_shown_as_text(page):
+    question = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    _ask(page, question, 2)
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+    assert page.locator("#pqa-chat img[src=x]").count() == 0
+    assert question in page.locator("#pqa-chat").inner_text()
+
+
+def test_feedback_on_a_reply_is_written_to_the_log(page, app_url):
+    feedback = app_url[1]
+    page.locator("#pqa-chat .pqa-reply").first.click()  # target the first answer
+    page.wait_for_function("document.querySelector('#pqa-sources').innerText.includes('第1问')", timeout=10_000)
+    page.get_by_label("说明（可选）").fill("答案正确，出处清楚")
+    page.click("#pqa-fb-right")
+    page.locator(".pqa-feedback-done").wait_for(timeout=10_000)
+    records = [json.loads(line) for line in feedback.read_text(encoding="utf-8").splitlines()]
+    assert records[-1]["verdict"] == "right"
+    assert records[-1]["question"] == QUESTION
+    assert records[-1]["comment"] == "答案正确，出处清楚"
+    assert records[-1]["citations"] and "22" in records[-1]["answer"]
+
+
+def test_upload_in_the_page_indexes_good_files_and_explains_refusals(page, tmp_path):
+    empty = tmp_path / "空文件.txt"
+    empty.write_bytes(b"")
+    good = tmp_path / "测试市营商环境方案.txt"
+    good.write_text("测试市2024年营商环境改革方案\n一、主要目标\n到2025年，测试市企业开办时间压缩至1个工作日以内。\n",
+                    encoding="utf-8")
+    page.get_by_role("tab", name="知识库").click()
+    page.locator("#pqa-upload input[type=file]").set_input_files([str(empty), str(good)])
+    page.get_by_role("button", name="加入知识库").click()
+    report = page.locator(".pqa-report")
+    report.wait_for(timeout=120_000)
+    assert "已加入 1 份" in report.inner_text()
+    refused = page.locator(".pqa-report li.pqa-bad").inner_text()
+    assert "空文件.txt" in refused and "空" in refused.split("：", 1)[1]
+    page.wait_for_function("document.querySelector('#pqa-kb-status').innerText.includes('6 份文件')",
+                           timeout=10_000)
+    page.get_by_role("tab", name="问答").click()
+
+
+def test_app_embeds_as_a_web_component_loaded_from_its_own_server(browser, app_url):
+    """A page on another origin loads the app with <script src=".../gradio.js"> and <gradio-app>: no CDN."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    url = app_url[0]
+    host_page = ('<!doctype html><html><head><meta charset="utf-8">'
+                 f'<script type="module" src="{url}gradio.js"></script></head>'
+                 f'<body><h1>门户网站</h1><gradio-app src="{url}"></gradio-app></body></html>').encode("utf-8")
+
+    class Portal(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            body, status = (host_page, 200) if self.path == "/" else (b"", 404)
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    # another origin (other port) on the loopback address: browsers ask before a public page may reach
+    # a private address (Local Network Access), which is not what this test is about.
+    portal = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
+    threading.Thread(target=portal.serve_forever, daemon=True).start()
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{portal.server_address[1]}/")
+        page.wait_for_selector("gradio-app #pqa-question textarea", timeout=60_000)
+        page.fill("gradio-app #pqa-question textarea", QUESTION)
+        page.click("gradio-app #pqa-ask")
+        page.wait_for_selector("gradio-app mark.pqa-answer-text", timeout=60_000)
+        assert "22" in page.inner_text("gradio-app mark.pqa-answer-text")
+    finally:
+        context.close()
+        portal.shutdown()
+        portal.server_close()

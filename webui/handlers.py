@@ -1,0 +1,254 @@
+"""Event handlers of the web UI. They call the engine and turn its results and typed errors into UI values."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import gradio as gr
+
+from index.errors import PolicyQAError
+from qa.config import QAOptions
+from webui import render
+from webui.feedback import FeedbackLog
+
+log = logging.getLogger(__name__)
+
+DOC_HEADERS = ["标题", "地区", "年份", "段落数", "字数", "加入时间", "文档 ID"]
+INTERNAL_ERROR = "内部错误，问题已记录在服务器日志中，请稍后重试。"
+
+
+def _message(exc: BaseException) -> str:
+    """The Chinese message of a typed error; a generic one (details go to the log) for anything else."""
+    if isinstance(exc, PolicyQAError):
+        return str(exc)
+    log.exception("unexpected error in a UI handler", exc_info=exc)
+    return INTERNAL_ERROR
+
+
+def _added_at(value: Any) -> str:
+    if value in (None, ""):
+        return ""
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M")
+    text = str(value)
+    try:
+        return datetime.fromisoformat(text).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return text
+
+
+def _doc_label(title: str, doc_id: str) -> str:
+    return f"{title}（{doc_id}）" if title and title != doc_id else doc_id
+
+
+class Handlers:
+    def __init__(self, engine_provider: Callable[[], Any], feedback: FeedbackLog) -> None:
+        self.engine = engine_provider
+        self.feedback = feedback
+
+    # ---- answering -------------------------------------------------------------------------------------
+
+    def ask_api(self, question: str, top_k: int = 5, doc_ids: list[str] | None = None,
+                places: list[str] | None = None, years: list[int] | None = None) -> dict:
+        """Answer a question from the policy documents.
+
+        Returns the engine's answer dict: no_answer, message, answer (text, score, citations with
+        doc_id/title/section/start/end/quote) and the top passages with highlight offsets.
+        """
+        options = self._options(top_k, doc_ids, places, years)
+        try:
+            return self.engine().answer(question if isinstance(question, str) else "", options).to_dict()
+        except Exception as exc:  # noqa: BLE001 - shown to the caller as a clear message, never a traceback
+            raise gr.Error(_message(exc)) from None
+
+    @staticmethod
+    def _options(top_k: Any, doc_ids: Any, places: Any, years: Any) -> QAOptions:
+        try:
+            k = int(top_k)
+        except (TypeError, ValueError):
+            raise gr.Error(f"top_k 必须是 1 到 50 之间的整数，当前值为 {top_k!r}") from None
+        if not 1 <= k <= 50:
+            raise gr.Error(f"top_k 必须是 1 到 50 之间的整数，当前值为 {k}")
+        try:
+            year_list = [int(y) for y in (years or [])]
+        except (TypeError, ValueError):
+            raise gr.Error(f"年份必须是整数，当前值为 {years!r}") from None
+        return QAOptions(top_k=k, doc_ids=[str(d) for d in doc_ids or []],
+                         places=[str(p) for p in places or []], years=year_list)
+
+    def ask_ui(self, question: str, history: list[dict], top_k: int, doc_ids: list[str], places: list[str],
+               years: list[int], answers: list[dict]) -> Iterator[tuple]:
+        """Chat submit: show the question at once, then the reply, its sources and copyable citations."""
+        question = question or ""
+        if not question.strip():  # an accidental Enter: say so, keep the conversation as it is
+            gr.Warning("请输入问题。")
+            yield (gr.skip(),) * 8
+            return
+        history = list(history or [])
+        answers = list(answers or [])
+        history.append({"role": "user", "content": render.esc(question)})
+        history.append({"role": "assistant", "content": '<div class="pqa-pending">正在查找文档…</div>'})
+        yield history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), ""
+        try:
+            ans = self.engine().answer(question, self._options(top_k, doc_ids, places, years)).to_dict()
+        except gr.Error as exc:
+            ans = None
+            history[-1]["content"] = render.error_html(str(exc.message))
+        except Exception as exc:  # noqa: BLE001
+            ans = None
+            history[-1]["content"] = render.error_html(_message(exc))
+        if ans is None:
+            answers.append({"question": question, "no_answer": True, "error": True, "passages": []})
+        else:
+            history[-1]["content"] = render.reply_html(ans)
+            answers.append(ans)
+        selected = len(answers) - 1
+        yield (history, answers, selected, *self._panel(answers, selected), "")
+
+    def _panel(self, answers: list[dict], index: int) -> tuple:
+        ans = answers[index] if 0 <= index < len(answers) else None
+        if ans and ans.get("error"):
+            ans = None
+        return (render.sources_html(ans, index + 1 if ans else None),
+                render.citations_text(ans),
+                gr.update(choices=render.passage_choices(ans), value=None),
+                render.feedback_target_html(ans, index + 1 if ans else None))
+
+    def select_reply(self, answers: list[dict], evt: gr.SelectData) -> tuple:
+        """Clicking a message shows the sources of that question/answer pair and targets it for feedback."""
+        index = int(evt.index if isinstance(evt.index, int) else evt.index[0]) // 2
+        index = min(max(index, 0), len(answers or []) - 1)
+        return (index, *self._panel(answers or [], index))
+
+    def clear_chat(self) -> tuple:
+        return ([], [], -1, render.sources_html(None), "", gr.update(choices=[], value=None),
+                render.feedback_target_html(None, None))
+
+    # ---- feedback --------------------------------------------------------------------------------------
+
+    def give_feedback(self, verdict: str, answers: list[dict], selected: int, comment: str,
+                      correct_passage: str) -> tuple:
+        answers = answers or []
+        if not 0 <= selected < len(answers):
+            raise gr.Error("请先提问，再评价回答。")
+        ans = answers[selected]
+        if ans.get("error"):
+            raise gr.Error("这一问出错了，没有可评价的回答。")
+        a = ans.get("answer") or {}
+        try:
+            self.feedback.append(question=ans.get("question", ""), answer=a.get("text", ""),
+                                 citations=a.get("citations") or [], verdict=verdict,
+                                 comment=(comment or "").strip(), correct_passage=(correct_passage or "").strip())
+        except OSError as exc:
+            log.exception("cannot write feedback")
+            raise gr.Error(f"反馈未能保存：{exc.strerror or exc}") from None
+        label = "正确" if verdict == "right" else "错误"
+        return render.feedback_done_html(selected + 1, label), "", gr.update(value=None)
+
+    # ---- knowledge base --------------------------------------------------------------------------------
+
+    def _documents(self) -> list[dict[str, Any]]:
+        return self.engine().documents()
+
+    def _kb_updates(self, docs: list[dict[str, Any]]) -> tuple:
+        """Document table, delete picker and the three chat filters, from the engine's current state."""
+        rows = [[d.get("title", ""), d.get("place", ""), d.get("year") or "", d.get("chunks", 0),
+                 d.get("chars", 0), _added_at(d.get("added_at")), d.get("doc_id", "")] for d in docs]
+        choices = self.engine().filter_choices()
+        doc_choices = [(_doc_label(t, i), i) for t, i in choices.get("doc_ids", [])]
+        return (
+            gr.update(value=rows, headers=DOC_HEADERS),
+            gr.update(choices=doc_choices, value=None),
+            gr.update(choices=doc_choices),
+            gr.update(choices=list(choices.get("places", []))),
+            gr.update(choices=list(choices.get("years", []))),
+            render.kb_status_html(docs),
+        )
+
+    def load(self) -> tuple:
+        """Page load: fill the document table and filters (opens the engine if start-up did not)."""
+        try:
+            return self._kb_updates(self._documents())
+        except Exception as exc:  # noqa: BLE001
+            msg = _message(exc)
+            gr.Warning(msg)
+            return (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), render.kb_status_html(None, msg))
+
+    @staticmethod
+    def _public_report(report: dict[str, Any]) -> dict[str, Any]:
+        """The engine's report, with each refused file as {"file", "reason"}: a dict with a "path" key would be
+        taken for a file to download by gradio_client."""
+        out = dict(report)
+        out["skipped"] = [{"file": Path(str(s.get("path", ""))).name, "reason": str(s.get("reason", ""))}
+                          for s in report.get("skipped") or []]
+        return out
+
+    def _add(self, files: list[Any] | None, progress: gr.Progress) -> dict[str, Any]:
+        paths = [Path(f if isinstance(f, (str, Path)) else getattr(f, "path", None) or f["path"])
+                 for f in files or []]
+        if not paths:
+            raise gr.Error("请先选择要上传的文件（.txt、.md、.docx、.pdf、.html）。")
+        progress(0.0, desc="准备建立索引…")
+        try:
+            report = self.engine().add_files(paths, progress=lambda frac, desc="": progress(float(frac), desc=desc))
+        except Exception as exc:  # noqa: BLE001
+            raise gr.Error(_message(exc)) from None
+        return self._public_report(report)
+
+    def add_documents_api(self, files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> dict:
+        """Add files to the knowledge base; returns {"added", "updated", "skipped": [{"file", "reason"}], ...}."""
+        return self._add(files, progress)
+
+    def upload(self, files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple:
+        """Index uploaded files; refused files are listed with the engine's reason."""
+        report = self._add(files, progress)
+        try:
+            docs = self._documents()
+        except Exception as exc:  # noqa: BLE001
+            raise gr.Error(_message(exc)) from None
+        titles = {d["doc_id"]: d.get("title", "") for d in docs}
+        if report["skipped"] and not (report.get("added") or report.get("updated")):
+            gr.Warning("文件未加入知识库：" + "；".join(s["reason"] for s in report["skipped"]))
+        return (render.report_html(report, "加入", titles), report, None, *self._kb_updates(docs))
+
+    def _delete(self, doc_id: str | None, progress: Callable[..., Any]) -> dict[str, Any]:
+        if not doc_id:
+            raise gr.Error("请先在列表中选择要删除的文档。")
+        progress(0.0, desc="正在删除…")
+        try:
+            report = dict(self.engine().delete_document(doc_id, progress=lambda f, d="": progress(float(f), desc=d)))
+        except Exception as exc:  # noqa: BLE001
+            raise gr.Error(_message(exc)) from None
+        if not (report.get("deleted") or report.get("removed")):
+            report["removed"] = [doc_id]
+        return self._public_report(report)
+
+    def delete_api(self, doc_id: str) -> dict:
+        """Remove one document (by doc_id) from the knowledge base; returns the engine's report."""
+        return self._delete(doc_id, lambda *a, **k: None)
+
+    def delete(self, doc_id: str | None, progress: gr.Progress = gr.Progress()) -> tuple:
+        try:
+            titles = {d["doc_id"]: d.get("title", "") for d in self._documents()}
+        except Exception as exc:  # noqa: BLE001
+            raise gr.Error(_message(exc)) from None
+        report = self._delete(doc_id, progress)
+        try:
+            docs = self._documents()
+        except Exception as exc:  # noqa: BLE001
+            raise gr.Error(_message(exc)) from None
+        return (render.report_html(report, "删除", titles), report, *self._kb_updates(docs))
+
+    def documents_api(self) -> list[dict]:
+        """The documents of the knowledge base: doc_id, title, place, year, kind, chunks, added_at, chars."""
+        try:
+            return self._documents()
+        except Exception as exc:  # noqa: BLE001
+            raise gr.Error(_message(exc)) from None
+
+    def pick_row(self, evt: gr.SelectData) -> Any:
+        """Clicking a table row selects that document in the delete picker."""
+        row = evt.row_value or []
+        return gr.update(value=row[-1]) if row and row[-1] else gr.skip()

@@ -1,0 +1,53 @@
+"""Opens the QA engine once, lazily and thread-safely, so importing the app never loads the index."""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+log = logging.getLogger(__name__)
+
+WARM_UP_QUESTION = "江门市2023年推进哪十项重点改革？"
+
+
+class EngineProvider:
+    """Callable returning the one shared engine; the first call opens it (or builds the index from seeds/)."""
+
+    def __init__(self, index_dir: Path | None = None, embedder: str | None = None,
+                 show_progress: bool = True, opener: Callable[..., Any] | None = None) -> None:
+        self.index_dir = index_dir
+        self.embedder = embedder
+        self.show_progress = show_progress
+        self._opener = opener
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def is_open(self) -> bool:
+        return self._engine is not None
+
+    def __call__(self) -> Any:
+        engine = self._engine
+        if engine is not None:
+            return engine
+        with self._lock:
+            if self._engine is None:
+                opener = self._opener
+                if opener is None:
+                    from qa.engine import QAEngine  # heavy imports (models, FAISS) only when needed
+                    opener = QAEngine.open
+                log.info("opening the QA engine (index_dir=%s, embedder=%s)", self.index_dir, self.embedder)
+                self._engine = opener(index_dir=self.index_dir, embedder=self.embedder,
+                                      show_progress=self.show_progress)
+            return self._engine
+
+    def warm_up(self) -> None:
+        """Open the engine and answer one question so the first user does not wait for model loading."""
+        engine = self()
+        if hasattr(engine, "warm_up"):
+            engine.warm_up()
+        else:
+            from qa.config import QAOptions
+
+            engine.answer(WARM_UP_QUESTION, QAOptions(top_k=1))

@@ -1,0 +1,234 @@
+"""HTML for answers, citations and source passages.
+
+Every piece of document text or user input goes through ``esc`` before it is placed in markup;
+highlights come from the engine's character offsets, never from searching strings.
+"""
+from __future__ import annotations
+
+import html
+from typing import Any, Iterable
+
+SNIPPET_CHARS = 120
+NO_ANSWER_TEXT = "现有文档没有回答这个问题。"
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value; newlines become ``<br>`` and ``$`` is escaped for Gradio's HTML template."""
+    text = "" if value is None else str(value)
+    return html.escape(text, quote=True).replace("$", "&#36;").replace("\r", "").replace("\n", "<br>")
+
+
+def format_citation(c: dict[str, Any]) -> str:
+    """Plain-text citation: ``《标题》 章节，第start–end字`` (offsets into the original document)."""
+    section = f" {c['section']}" if c.get("section") else ""
+    return f"《{c.get('title') or c.get('doc_id', '')}》{section}，第{c['start']}–{c['end']}字"
+
+
+def citations_text(ans: dict[str, Any] | None) -> str:
+    """All citations of an answer, one per line, ready to copy."""
+    if not ans or not ans.get("answer"):
+        return ""
+    cites = ans["answer"].get("citations") or []
+    return "\n".join(f"[{i}] {format_citation(c)}" for i, c in enumerate(cites, 1))
+
+
+def _meta_chips(item: dict[str, Any]) -> str:
+    chips = []
+    if item.get("place"):
+        chips.append(f'<span class="pqa-chip">{esc(item["place"])}</span>')
+    if item.get("year"):
+        chips.append(f'<span class="pqa-chip">{esc(item["year"])}年</span>')
+    return "".join(chips)
+
+
+def _title(item: dict[str, Any]) -> str:
+    return f'<span class="pqa-title">《{esc(item.get("title") or item.get("doc_id", ""))}》</span>'
+
+
+def _section(item: dict[str, Any]) -> str:
+    return f'<span class="pqa-section">{esc(item["section"])}</span>' if item.get("section") else ""
+
+
+def highlighted_passage(p: dict[str, Any]) -> str:
+    """Passage text with its highlight spans (document offsets) wrapped in ``<mark>``."""
+    text = p.get("text") or ""
+    base = int(p.get("start") or 0)
+    spans: list[tuple[int, int]] = []
+    for h in p.get("highlights") or []:
+        s = max(0, int(h["start"]) - base)
+        e = min(len(text), int(h["end"]) - base)
+        if e > s:
+            spans.append((s, e))
+    spans.sort()
+    merged: list[list[int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    out, pos = [], 0
+    for s, e in merged:
+        out.append(esc(text[pos:s]))
+        out.append(f'<mark class="pqa-hl">{esc(text[s:e])}</mark>')
+        pos = e
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def _snippet(p: dict[str, Any], limit: int = SNIPPET_CHARS) -> str:
+    text = " ".join((p.get("text") or "").split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _cited_numbers(p: dict[str, Any], citations: list[dict[str, Any]]) -> list[int]:
+    """Numbers of the citations whose span lies inside this passage."""
+    return [i for i, c in enumerate(citations, 1)
+            if c.get("doc_id") == p.get("doc_id") and p["start"] <= c["start"] and c["end"] <= p["end"]]
+
+
+def reply_html(ans: dict[str, Any]) -> str:
+    """The assistant's chat bubble: the answer highlighted with numbered citations, or a plain no-answer."""
+    if not ans.get("no_answer") and ans.get("answer"):
+        a = ans["answer"]
+        cites = a.get("citations") or []
+        refs = "".join(f'<sup class="pqa-ref">[{i}]</sup>' for i in range(1, len(cites) + 1))
+        items = "".join(
+            f'<li><span class="pqa-num">[{i}]</span> {_title(c)}{_section(c)}{_meta_chips(c)}'
+            + (f'<div class="pqa-quote">原文：“{esc(c.get("quote"))}”</div>' if c.get("quote") != a.get("text") else "")
+            + f'<div class="pqa-loc">{esc(c.get("doc_id"))} · 第{esc(c.get("start"))}–{esc(c.get("end"))}字</div></li>'
+            for i, c in enumerate(cites, 1))
+        parts = [
+            '<div class="pqa-reply pqa-found">',
+            '<div class="pqa-label">答案</div>',
+            f'<div class="pqa-answer"><mark class="pqa-hl pqa-answer-text">{esc(a.get("text"))}</mark>{refs}</div>',
+            f'<div class="pqa-label">出处</div><ol class="pqa-cites">{items}</ol>' if cites else "",
+            _notes(ans.get("notes")),
+            '</div>',
+        ]
+        return "".join(parts)
+    if ans.get("reason") in ("empty", "no_content"):
+        label = "请输入问题" if ans.get("reason") == "empty" else "请换个问法"
+        return ('<div class="pqa-reply pqa-info">'
+                f'<div class="pqa-label">{label}</div><p>{esc(ans.get("message"))}</p>{_notes(ans.get("notes"))}</div>')
+    passages = ans.get("passages") or []
+    related = "".join(
+        f'<li>{_title(p)}{_section(p)}<div class="pqa-snippet">{esc(_snippet(p))}</div></li>' for p in passages[:3])
+    return "".join([
+        '<div class="pqa-reply pqa-none">',
+        '<div class="pqa-label pqa-none-label">未找到</div>',
+        f'<p class="pqa-none-text">{esc(ans.get("message") or NO_ANSWER_TEXT)}</p>',
+        f'<div class="pqa-label">可能相关</div><ol class="pqa-related">{related}</ol>' if related else "",
+        _notes(ans.get("notes")),
+        '</div>',
+    ])
+
+
+def _notes(notes: Iterable[str] | None) -> str:
+    notes = [n for n in (notes or []) if n]
+    if not notes:
+        return ""
+    return '<ul class="pqa-notes">' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"
+
+
+def sources_html(ans: dict[str, Any] | None, number: int | None = None) -> str:
+    """The sources panel: the top passages of one answer, answer sentences highlighted in context."""
+    if not ans:
+        return ('<div class="pqa-sources pqa-empty">提问后，这里会列出答案所依据的原文段落，'
+                '答案句以高亮标出。点击对话中的某条回答可查看它的来源。</div>')
+    passages = ans.get("passages") or []
+    cites = (ans.get("answer") or {}).get("citations") or []
+    head = (f'<div class="pqa-sources-head">来源段落 · 第{number}问：{esc(ans.get("question"))}</div>'
+            if number else f'<div class="pqa-sources-head">来源段落：{esc(ans.get("question"))}</div>')
+    if not passages:
+        return f'<div class="pqa-sources">{head}<div class="pqa-empty">没有检索到相关段落。</div></div>'
+    label = "" if cites else '<div class="pqa-sources-sub">未找到答案，以下是最接近的段落（可能相关）：</div>'
+    cards = []
+    for rank, p in enumerate(passages, 1):
+        cited = _cited_numbers(p, cites)
+        badge = "".join(f'<span class="pqa-badge">引用 [{n}]</span>' for n in cited)
+        also = (f'<div class="pqa-also">另见：{esc("、".join(p["also_published_as"]))}</div>'
+                if p.get("also_published_as") else "")
+        cards.append(
+            f'<div class="pqa-src{" pqa-src-cited" if cited else ""}">'
+            f'<div class="pqa-src-meta"><span class="pqa-rank">{rank}</span>{_title(p)}{_section(p)}'
+            f'{_meta_chips(p)}{badge}<span class="pqa-score" title="检索得分">相关度 {float(p.get("score") or 0):.3f}</span></div>'
+            f'<div class="pqa-src-text">{highlighted_passage(p)}</div>'
+            f'<div class="pqa-src-loc">{esc(p.get("doc_id"))} · 第{esc(p.get("start"))}–{esc(p.get("end"))}字</div>'
+            f'{also}</div>')
+    return f'<div class="pqa-sources">{head}{label}{"".join(cards)}</div>'
+
+
+def passage_choices(ans: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(label, passage text) pairs for the "correct passage" picker of the feedback form (eval/feedback.py
+    turns a "wrong" verdict's correct_passage into a gold answer, so the value is the text itself)."""
+    if not ans:
+        return []
+    out = []
+    for rank, p in enumerate(ans.get("passages") or [], 1):
+        cite = format_citation(p)
+        out.append((f"{rank}. {cite}：{_snippet(p, 40)}", p.get("text") or ""))
+    return out
+
+
+def feedback_title_html(line: str = "") -> str:
+    """Title of the feedback form, with one line under it (its target, or what was recorded)."""
+    return f'<div class="pqa-fb-title">这条回答对吗？</div>{line}'
+
+
+def feedback_target_html(ans: dict[str, Any] | None, number: int | None) -> str:
+    """The feedback title naming the answer the buttons will judge."""
+    if not ans or not number:
+        return feedback_title_html('<div class="pqa-fb-target">提问后可在此评价回答。</div>')
+    question = esc(_snippet({"text": ans.get("question")}, 40))
+    return feedback_title_html(f'<div class="pqa-fb-target">评价对象：第{number}问“{question}”</div>')
+
+
+def feedback_done_html(number: int, verdict_label: str) -> str:
+    return feedback_title_html(f'<div class="pqa-feedback-done">已记录：第{number}问 · 标记为“{verdict_label}”。谢谢！</div>')
+
+
+def kb_status_html(docs: list[dict[str, Any]] | None, error: str = "") -> str:
+    """One line in the header: how many documents and passages the knowledge base holds."""
+    if error:
+        return f'<div class="pqa-status pqa-status-error">知识库不可用：{esc(error)}</div>'
+    if docs is None:
+        return '<div class="pqa-status">知识库加载中…</div>'
+    chunks = sum(int(d.get("chunks") or 0) for d in docs)
+    return f'<div class="pqa-status">知识库：{len(docs)} 份文件 · {chunks} 个段落</div>'
+
+
+def report_html(report: dict[str, Any], verb: str = "加入", titles: dict[str, str] | None = None) -> str:
+    """What an upload or delete did, including every refused file and why."""
+    titles = titles or {}
+
+    def names(ids: list[Any]) -> str:
+        return esc("、".join(f"《{titles[i]}》" if i in titles else str(i) for i in ids))
+
+    lines = []
+    added, updated, skipped = report.get("added") or [], report.get("updated") or [], report.get("skipped") or []
+    deleted = report.get("deleted") or report.get("removed") or []
+    if added:
+        lines.append(f'<li class="pqa-ok">已{verb} {len(added)} 份：{names(added)}</li>')
+    if updated:
+        lines.append(f'<li class="pqa-ok">已更新 {len(updated)} 份：{names(updated)}</li>')
+    if deleted:
+        lines.append(f'<li class="pqa-ok">已删除：{names(deleted)}</li>')
+    for s in skipped:
+        name = str(s.get("file") or s.get("path") or "").replace("\\", "/").rsplit("/", 1)[-1]
+        lines.append(f'<li class="pqa-bad">未{verb}《{esc(name)}》：{esc(s.get("reason"))}</li>')
+    if not lines:
+        lines.append('<li>没有变化。</li>')
+    meta = []
+    if report.get("chunks") is not None:
+        meta.append(f"{esc(report['chunks'])} 个段落")
+    if report.get("seconds") is not None:
+        meta.append(f"用时 {float(report['seconds']):.1f} 秒")
+    if report.get("summary"):  # the engine's own account (counts, time, duplicates removed)
+        tail = f'<div class="pqa-report-meta">{esc(report["summary"])}</div>'
+    else:
+        tail = f'<div class="pqa-report-meta">{" · ".join(meta)}</div>' if meta else ""
+    return f'<div class="pqa-report"><ul>{"".join(lines)}</ul>{tail}</div>'
+
+
+def error_html(message: str) -> str:
+    return f'<div class="pqa-reply pqa-error"><div class="pqa-label">出错了</div><p>{esc(message)}</p></div>'
