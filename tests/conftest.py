@@ -30,3 +30,13 @@ def seed_engine(seed_index_dir):
 
 def seed_text(name: str) -> str:
     return (SEEDS / name).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def seed_index_copy(seed_index_dir, tmp_path) -> Path:
+    """A private copy of the session's seed index, for tests that damage, rebuild or add to it."""
+    import shutil
+
+    target = tmp_path / "seed-index-copy"
+    shutil.copytree(seed_index_dir, target, ignore=shutil.ignore_patterns(".build.lock"))
+    return target
