@@ -44,6 +44,7 @@ class BenchSettings:
     app: bool = True
     faiss: bool = True
     keep_indexes: bool = False
+    render: Path | None = None     # only re-render bench.md and the plots from this bench.json
 
     def scale_list(self) -> list[int]:
         try:
@@ -157,7 +158,7 @@ def run(settings: BenchSettings, command: str = "") -> dict[str, Any]:
         largest = settings.out / "work" / f"x{settings.scale_list()[-1]}" / "index"
         real = ["--index-dir", str(largest), "--questions", str(questions_file)] if largest.exists() else []
         result["faiss"] = run_worker("faiss", settings.out / "work" / "faiss.json", "--sizes", settings.faiss_sizes, *real)
-    result["extrapolation"] = extrapolate(result["scales"])
+    result["extrapolation"] = extrapolate(result["scales"], result.get("faiss"))
     result["environment"]["loadavg_end"] = os.getloadavg()[0]
     result["finished_at"] = time.strftime("%Y-%m-%d %H:%M:%S")
     _write(result, settings.out)
@@ -167,6 +168,20 @@ def run(settings: BenchSettings, command: str = "") -> dict[str, Any]:
         for scale in settings.scale_list():
             shutil.rmtree(settings.out / "work" / f"x{scale}" / "index", ignore_errors=True)
             shutil.rmtree(settings.out / "work" / f"x{scale}" / "corpus", ignore_errors=True)
+    return result
+
+
+def render_only(settings: BenchSettings) -> dict[str, Any]:
+    """Recompute the extrapolation and rewrite bench.md and the plots from a saved bench.json."""
+    from eval.bench_markdown import render
+    from eval.bench_report import extrapolate, write_plots
+
+    result = json.loads(Path(settings.render).read_text(encoding="utf-8"))
+    result["extrapolation"] = extrapolate(result["scales"], result.get("faiss"))
+    settings.out.mkdir(parents=True, exist_ok=True)
+    _write(result, settings.out)
+    (settings.out / "bench.md").write_text(render(result), encoding="utf-8")
+    write_plots(result, settings.out)
     return result
 
 
@@ -188,6 +203,7 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchSettings:
     parser.add_argument("--no-app", dest="app", action="store_false", help="skip the app.py start-up and API load test")
     parser.add_argument("--no-faiss", dest="faiss", action="store_false", help="skip the flat/HNSW sweep")
     parser.add_argument("--keep-indexes", action="store_true", help="keep the generated corpora and indexes")
+    parser.add_argument("--render", type=Path, help="re-render bench.md and plots from this bench.json into --out")
     return BenchSettings(**vars(parser.parse_args(argv)))
 
 
@@ -197,7 +213,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         settings = parse_args(argv)
-        result = run(settings, "python -m eval.bench " + " ".join(argv))
+        if settings.render:
+            result = render_only(settings)
+        else:
+            result = run(settings, "python -m eval.bench " + " ".join(argv))
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
     from eval.bench_markdown import summary_rows

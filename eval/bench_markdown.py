@@ -170,8 +170,9 @@ def _extrapolation(result: dict[str, Any]) -> list[str]:
     keys = list(ext["chunks_at"])
     out = ["## Extrapolation beyond the largest scale", "",
            f"Method: {ext['method']}; {ext['chunks_per_scale']:.0f} chunks per ×1. "
-           "Assumes nothing changes kind on the way (it does: FAISS turns HNSW at `hnsw_threshold`, "
-           "and RAM/disk limits are not modelled).", ""]
+           "Flat FAISS is assumed throughout (with the default `hnsw_threshold` of 200,000 the ×10,000 index "
+           "would switch to HNSW, ~1 ms per query); RAM and disk limits, and bm25s's dense score array, "
+           "are not modelled.", ""]
     out += _table(["cost", "per 1k chunks", *(f"{k} (≈{ext['chunks_at'][k]:,.0f} chunks)" for k in keys)],
                   [[name, _f(fit["per_1k_chunks"], 2), *(_f(fit["at"][k], 1) for k in keys)] for name, fit in fits.items()])
     return out

@@ -28,37 +28,55 @@ def build_parts(build: dict[str, Any]) -> dict[str, float]:
     return parts
 
 
-def extrapolate(scales: list[dict[str, Any]]) -> dict[str, Any]:
-    """Least-squares line of each cost against the chunk count, evaluated at ×1,000 and ×10,000
-    (chunks assumed proportional to the scale). Two measured points make it an exact line."""
+def extrapolate(scales: list[dict[str, Any]], faiss: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Costs at ×1,000 and ×10,000 seeds (chunks assumed proportional to the scale).
+
+    Build time, memory and disk: least-squares line against the chunk count over the measured
+    scales. Question latency: the parts that grow with the index (BM25 scoring, FAISS search) get
+    their own line; the rest (question and sentence embedding, extraction) does not depend on the
+    index size and is taken as its median over the measured scales, so one noisy scale cannot tilt
+    the line. FAISS is also given from the flat/HNSW sweep's per-vector cost when available."""
     if len(scales) < 2:
         return {"note": "at least two scales are needed to extrapolate"}
     chunks = np.array([s["build"]["chunks"] for s in scales], dtype=float)
     per_scale = float(np.mean(chunks / np.array([s["scale"] for s in scales], dtype=float)))
-    series = {
+    targets = {f"x{n}": per_scale * n for n in EXTRAPOLATE_SCALES}
+    linear = {
         "build_s": [s["build"]["build_s"] + s["build"].get("loading_s", 0.0) for s in scales],
         "baseline_build_s": [_get(s, "baseline.build_s", np.nan) for s in scales],
-        "query_p50_ms": [_get(s, "query.latency_ms.p50", np.nan) for s in scales],
-        "query_p95_ms": [_get(s, "query.latency_ms.p95", np.nan) for s in scales],
         "bm25_p50_ms": [_get(s, "query.parts_ms.bm25_ms.p50", np.nan) for s in scales],
         "faiss_p50_ms": [_get(s, "query.parts_ms.faiss_ms.p50", np.nan) for s in scales],
-        "baseline_p50_ms": [_get(s, "baseline.latency_ms.p50", np.nan) for s in scales],
         "index_rss_mb": [_get(s, "query.index_rss_delta_mb", np.nan) for s in scales],
         "index_disk_mb": [s["build"]["index_bytes"] / 2**20 for s in scales],
         "build_peak_rss_mb": [s["build"]["peak_rss_mb"] for s in scales],
+        "index_load_s": [_get(s, "query.load_s", np.nan) for s in scales],
     }
     fits: dict[str, Any] = {}
-    for name, values in series.items():
+    for name, values in linear.items():
         y = np.array(values, dtype=float)
         ok = ~np.isnan(y)
         if ok.sum() < 2:
             continue
         slope, intercept = np.polyfit(chunks[ok], y[ok], 1)
         fits[name] = {"per_1k_chunks": float(slope * 1000), "intercept": float(intercept),
-                      "at": {f"x{n}": float(intercept + slope * per_scale * n) for n in EXTRAPOLATE_SCALES}}
-    return {"method": "least-squares line of each cost vs. chunk count over the measured scales",
-            "chunks_per_scale": per_scale,
-            "chunks_at": {f"x{n}": per_scale * n for n in EXTRAPOLATE_SCALES}, "fits": fits}
+                      "at": {k: float(intercept + slope * n) for k, n in targets.items()}}
+    flat_ms_per_vector = (_get(faiss or {}, "crossover.flat_ms_per_100k") or 0.0) / 1e5
+    constant = [(_get(s, "query.latency_ms.p50") or np.nan) - (_get(s, "query.parts_ms.bm25_ms.p50") or 0.0)
+                - (_get(s, "query.parts_ms.faiss_ms.p50") or 0.0) for s in scales]
+    fixed = float(np.nanmedian(constant))
+    if "bm25_p50_ms" in fits:
+        faiss_at = {k: max(fits["faiss_p50_ms"]["at"][k], flat_ms_per_vector * n) for k, n in targets.items()}
+        fits["query_p50_ms"] = {"per_1k_chunks": fits["bm25_p50_ms"]["per_1k_chunks"] + fits["faiss_p50_ms"]["per_1k_chunks"],
+                                "intercept": fixed,
+                                "at": {k: fixed + max(0.0, fits["bm25_p50_ms"]["at"][k]) + faiss_at[k] for k in targets}}
+    base = [_get(s, "baseline.parts_ms.embed_query_ms.p50") for s in scales]
+    if all(v is not None for v in base):
+        b_fixed = float(np.median(base))
+        fits["baseline_p50_ms"] = {"per_1k_chunks": flat_ms_per_vector * 1000, "intercept": b_fixed,
+                                   "at": {k: b_fixed + flat_ms_per_vector * n for k, n in targets.items()}}
+    return {"method": "build/memory/disk: least-squares line vs. chunks; latency: size-independent part "
+                      "(median over scales) + BM25 line + FAISS flat cost per vector from the sweep",
+            "chunks_per_scale": per_scale, "chunks_at": targets, "fits": fits}
 
 
 # ----- plots ---------------------------------------------------------------------------------------

@@ -126,5 +126,21 @@ def short_place(name: str) -> str:
     return name
 
 
+_PLACE_SUFFIXES = ("省", "市", "区", "县", "州", "盟", "旗", "镇", "乡")
+
+
+def question_places(question_norm: str) -> set[str]:
+    """Place names a question names, known to the collection or not (jieba ``ns`` words with
+    an administrative suffix, and province names): "上海市…" asked of documents about other
+    cities is a question they do not answer."""
+    from index.tokenizer import pos_cut
+
+    found = {p for p in PROVINCES if p in question_norm}
+    for word, flag in pos_cut(question_norm):
+        if flag == "ns" and len(word) >= 3 and word.endswith(_PLACE_SUFFIXES) and word not in _NOT_PLACES:
+            found.add(word)
+    return found
+
+
 def question_years(question_norm: str) -> list[int]:
     return [int(y) for y in _YEAR_Q_RE.findall(question_norm) if 1990 <= int(y) <= 2100]

@@ -54,6 +54,20 @@ def cut_words(normalized: str) -> list[str]:
     return [w for w in (w.strip() for w in words) if w and w not in stop and _WORD_RE.search(w)]
 
 
+@lru_cache(maxsize=1)
+def _pos_tokenizer():
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(_jieba())
+
+
+def pos_cut(normalized: str) -> list[tuple[str, str]]:
+    """(word, part-of-speech flag) pairs of already-normalised text (jieba's tag set: nr person,
+    ns place, nt organisation, m numeral, t time …), with the same user dictionary."""
+    with _lock:
+        return [(pair.word, pair.flag) for pair in _pos_tokenizer().cut(normalized)]
+
+
 def tokenize(text: str) -> list[str]:
     """Normalise then cut: the token list BM25 indexes and queries with."""
     return cut_words(normalize_text(text))

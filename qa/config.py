@@ -16,11 +16,20 @@ class QAConfig:
     dense_weight: float = 0.5       # weighted fusion: share of the min-max normalised dense score
     rrf_k: int = 60
     metadata_boost: float = 0.15    # added when the question's place/year/body matches a document
+    passage_copy_overlap: float = 0.6  # a passage sharing this share of its 4-grams with a better one is listed under it
     rerank_passages: int = 20       # passages whose sentences are scored
-    no_answer_threshold: float = 0.25
+    no_answer_threshold: float = 0.20  # best no-answer F1 on the seeds dev split (0.444; 0.25 gave 0.414)
     sentence_candidates: int = 6    # best lexical sentences re-scored by dense similarity
     sentence_dense_weight: float = 0.0  # off: lowered cmrc dev hit@1 0.643 -> 0.597 (first 300 q)
+    # sentence score = coverage x w_cov + character-bigram overlap x w_bigram + passage score x w_passage
+    sentence_coverage_weight: float = 0.35
+    sentence_bigram_weight: float = 0.15
+    sentence_passage_weight: float = 0.60
+    answer_passages: int = 3        # best passages whose best sentence may become the answer
+    answer_type_bonus: float = 0.08 # a sentence naming a new entity of the asked type (qa.answer_types)
+    neighbour_ratio: float = 0.8    # add the next/previous sentence scoring >= this share of the best (1.0: off)
     max_answer_chars: int = 80
+    max_explain_chars: int = 200    # how/why/what-measures questions (qa.question.wants_explanation)
     max_list_chars: int = 400
     reranker: str = ""              # "st:/path/to/cross-encoder" to enable
 

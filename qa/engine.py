@@ -18,7 +18,8 @@ from index.records import SkippedFile
 from index.store import LoadedIndex, current_generation, load_index
 from index.tokenizer import cut_words
 from qa.config import QAConfig, QAOptions
-from qa.extraction import SentenceScorer, TermWeights, extend_enumeration, trim_to_window
+from qa.extraction import SentenceScorer, TermWeights, add_neighbour, extend_enumeration, trim_to_window
+from qa.answer_types import has_new_entity
 from qa.question import prepare_question
 from qa.records import Answer, Citation, Highlight, Passage
 from qa.retrieval import HybridRetriever
@@ -86,7 +87,9 @@ class QAEngine:
     def _install(self, index: LoadedIndex) -> None:
         embedder = make_embedder(index.embedder)
         retriever = HybridRetriever(index, self.config, self._query_vector)
-        scorer = SentenceScorer(index, TermWeights(index))
+        config = self.config
+        scorer = SentenceScorer(index, TermWeights(index), config.answer_type_bonus,
+                                (config.sentence_coverage_weight, config.sentence_bigram_weight, config.sentence_passage_weight))
         with self._lock:
             self.index, self._embedder, self.retriever, self.scorer = index, embedder, retriever, scorer
 
@@ -161,7 +164,7 @@ class QAEngine:
         if options.mode != "bm25" and not prepared.wants_list:
             # (an enumeration's vector is diluted over its items: list questions stay lexical)
             self._dense_sentence_rescore(prepared.normalized, index, hits, sentences, order)
-        candidates = [sentences[rank][0] for rank in order[:3] if sentences[rank]]
+        candidates = [sentences[rank][0] for rank in order[: self.config.answer_passages] if sentences[rank]]
         best = max(candidates, key=lambda s: s.score) if candidates else None
         if best is not None and best.hit_rank != order[0]:
             order.remove(best.hit_rank)
@@ -194,8 +197,14 @@ class QAEngine:
             if span.end - span.start > self.config.max_list_chars:
                 span = trim_to_window(text, span, words, self.scorer, self.config.max_list_chars)
         else:
-            span = trim_to_window(text, best.span, words, self.scorer, self.config.max_answer_chars)
-        confidence = self._confidence(prepared, best, text)
+            budget = self.config.max_explain_chars if prepared.wants_explanation else self.config.max_answer_chars
+            span = trim_to_window(text, best.span, words, self.scorer, budget)
+            holds = None
+            if prepared.answer_type and self.config.answer_type_bonus:
+                holds = lambda norm: has_new_entity(norm, prepared.answer_type, prepared.normalized)  # noqa: E731
+            span = add_neighbour(text, span, sentences[best.hit_rank], budget, self.config.neighbour_ratio, holds)
+        context = " ".join((stored.document.title, stored.meta.get("title", ""), chunk.section, chunk.text))
+        confidence = self._confidence(prepared, best, context)
         if passages and passages[0].chunk_id == hit.chunk_id:
             passages[0].highlights = [Highlight(span.start, span.end)]
         quote = text[span.start:span.end]
@@ -207,19 +216,22 @@ class QAEngine:
         return Answer(prepared.text, False, "", text=quote, score=confidence, citations=[citation],
                       passages=passages, notes=prepared.notes)
 
-    def _confidence(self, prepared, best, document_text: str) -> float:
+    def _confidence(self, prepared, best, context: str) -> float:
         """Evidence that the best sentence answers: its coverage of the question's words,
-        lowered when a place or year the question names is absent from the document."""
+        lowered when a place or year the question names is absent from the answer's passage
+        and its title and section path (a figure for 台山市 is no answer when the passage is
+        about another district of the same document)."""
         confidence = best.coverage
         doc_norm = None
-        named = self.retriever.places.in_question(prepared.normalized)
-        from index.metadata import question_years, short_place
+        from index.metadata import question_places, question_years, short_place
+
+        named = self.retriever.places.in_question(prepared.normalized) | question_places(prepared.normalized)
 
         years = question_years(prepared.normalized)
         if named or years:
             from index.normalize import normalize_text
 
-            doc_norm = normalize_text(document_text)
+            doc_norm = normalize_text(context)
             if named and not any(short_place(p) in doc_norm for p in named):
                 confidence *= 0.4
             if years and not any(str(y) in doc_norm for y in years):

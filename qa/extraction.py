@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.normalize import normalize_text
 from index.store import LoadedIndex
+from qa.answer_types import has_new_entity
 from qa.question import PreparedQuestion
 from qa.sentences import Span, split_clauses, split_sentences
 
@@ -49,9 +51,13 @@ def _bigrams(text: str) -> set[str]:
 
 
 class SentenceScorer:
-    def __init__(self, index: LoadedIndex, weights: TermWeights) -> None:
+    def __init__(self, index: LoadedIndex, weights: TermWeights, answer_type_bonus: float = 0.0,
+                 mix: tuple[float, float, float] = (0.45, 0.25, 0.30)) -> None:
         self.index = index
         self.weights = weights
+        self.answer_type_bonus = answer_type_bonus
+        self.mix = mix  # weights of coverage, bigram overlap and passage score
+        self.topic_aware = True
 
     def coverage(self, words: list[str], text_norm: str, local: dict[str, float] | None = None) -> float:
         """Share of the question's word weight found in ``text_norm`` (IDF x in-passage rarity)."""
@@ -60,6 +66,19 @@ class SentenceScorer:
         if total <= 0:
             return 0.0
         return sum(weight for w, weight in weights if w in text_norm) / total
+
+    def focus_coverage(self, words: list[str], topic: set[str], text_norm: str,
+                       local: dict[str, float] | None = None) -> float:
+        """Coverage of the question's words that are *not* the topic of the document (words of
+        its title and section path). Sentences deep in an article say "它"/"本鱼"/"该办法" for
+        the topic, so what tells the answering sentence apart is the rest of the question;
+        topic words found in the sentence still count a little."""
+        focus = [w for w in words if w not in topic]
+        if not focus:
+            return self.coverage(words, text_norm, local)
+        topical = [w for w in words if w in topic]
+        rest = self.coverage(focus, text_norm, local)
+        return rest if not topical else 0.85 * rest + 0.15 * self.coverage(topical, text_norm)
 
     @staticmethod
     def _local_rarity(words: list[str], sentences_norm: list[str]) -> dict[str, float]:
@@ -84,7 +103,8 @@ class SentenceScorer:
         for rank, (hit, passage_score) in enumerate(zip(hits, passage_scores)):
             chunk = self.index.chunks[hit.chunk_id]
             stored = self.index.documents[chunk.doc_id]
-            context_norm = normalize_text(stored.document.title + " " + chunk.section)
+            context_norm = normalize_text((stored.document.title or stored.meta.get("title", "")) + " " + chunk.section)
+            topic = {w for w in words if w in context_norm} if self.topic_aware else set()
             spans = [sp for sp in split_sentences(chunk.text, chunk.start)
                      if len(_PUNCT.sub("", stored.document.text[sp.start:sp.end])) >= 2]
             sentences = [stored.document.text[sp.start:sp.end] for sp in spans]
@@ -93,16 +113,22 @@ class SentenceScorer:
             scored: list[ScoredSentence] = []
             for span, sentence, norm in zip(spans, sentences, norms):
                 cov_sentence = self.coverage(words, norm, local)
+                cov_focus = self.focus_coverage(words, topic, norm, local) if topic else cov_sentence
                 cov_context = self.coverage(words, norm + " " + context_norm)
                 bigram = len(q_bigrams & _bigrams(norm)) / max(1, len(q_bigrams))
-                coverage = 0.7 * cov_sentence + 0.3 * cov_context
-                score = 0.45 * coverage + 0.25 * bigram + 0.30 * (passage_score / top if top > 0 else 0.0)
+                coverage = 0.7 * cov_sentence + 0.3 * cov_context  # evidence for the confidence
+                w_cov, w_bigram, w_passage = self.mix
+                score = (w_cov * (0.7 * cov_focus + 0.3 * cov_context) + w_bigram * bigram
+                         + w_passage * (passage_score / top if top > 0 else 0.0))
                 if question.wants_number and _DIGIT.search(sentence):
                     score += 0.05
                 if question.wants_list:
                     # an enumeration ("分别是A、B、C…" or a lead-in colon) is what a list question wants
                     items = sentence.count("、") + sentence.count("；")
                     score += 0.12 * min(1.0, items / 5) + (0.06 if sentence.rstrip().endswith(("：", ":")) else 0.0)
+                if (self.answer_type_bonus and rank < 5 and coverage >= 0.25
+                        and has_new_entity(norm, question.answer_type, question.normalized)):
+                    score += self.answer_type_bonus
                 scored.append(ScoredSentence(rank, span, score, coverage))
             scored.sort(key=lambda s: -s.score)
             results.append(scored)
@@ -154,3 +180,52 @@ def extend_enumeration(text: str, chunk_start: int, chunk_end: int, span: Span, 
             break
         end = sentence.end
     return Span(span.start, end)
+
+
+_CONTINUES = re.compile(r"^[“「（(]?(它|其|该|此|这|那|他|她|牠|本|两者|后者|前者|因此|所以|但|而|并|同时|此外|另外|之后|后来|不久|最终|最后)")
+
+
+_REFERS_BACK = re.compile(r"^.{0,4}?(这|此|该|上述|前述|以上|同年|当时|次年|其后|之后)")
+
+
+def add_neighbour(text: str, span: Span, chunk_sentences: list[ScoredSentence], max_chars: int,
+                  min_ratio: float, holds_answer: Callable[[str], bool] | None = None) -> Span:
+    """Widen a short answer by the sentences next to it while they fit in ``max_chars``: the
+    next one when it goes on about the same subject ("它…", "其…", "因此…"), the previous one
+    when the answer refers back to it ("这场革命…", "此过程…"), either when it scores at least
+    ``min_ratio`` of the best. With ``holds_answer`` (does a text name an entity of the asked
+    type?), a neighbour that holds one is added when the answer so far does not.
+    Questions are often asked about a sentence's neighbour."""
+    if min_ratio >= 1.0 or span.end - span.start >= max_chars:
+        return span
+    ordered = sorted(chunk_sentences, key=lambda s: s.span.start)
+    best = max(chunk_sentences, key=lambda s: s.score, default=None)
+    if best is None:
+        return span
+    position = next((i for i, s in enumerate(ordered) if s.span.start <= span.start < s.span.end), None)
+    if position is None:
+        return span
+    lo, hi = span.start, span.end
+    first = last = position
+    for _ in range(3):
+        grown = False
+        for j in (last + 1, first - 1):
+            if not 0 <= j < len(ordered):
+                continue
+            neighbour = ordered[j]
+            new_lo, new_hi = min(lo, neighbour.span.start), max(hi, neighbour.span.end)
+            if new_hi - new_lo > max_chars:
+                continue
+            if j > last:  # the next sentence goes on about the same subject
+                linked = _CONTINUES.match(normalize_text(text[neighbour.span.start:neighbour.span.end]))
+            else:  # the answer refers back ("这场革命…", "此过程…"): its antecedent is before it
+                linked = j == first - 1 and _REFERS_BACK.match(normalize_text(text[ordered[first].span.start:ordered[first].span.end]))
+            if not linked and holds_answer is not None and not holds_answer(normalize_text(text[lo:hi])):
+                linked = holds_answer(normalize_text(text[neighbour.span.start:neighbour.span.end]))
+            if linked or neighbour.score >= min_ratio * best.score:
+                lo, hi, grown = new_lo, new_hi, True
+                first, last = min(first, j), max(last, j)
+                break
+        if not grown:
+            break
+    return Span(lo, hi)

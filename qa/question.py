@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from index.normalize import normalize_text
+from qa.answer_types import answer_type
 from qa.config import MAX_QUESTION_CHARS
 
 # Zero-width and direction marks, bidi embeddings and isolates, soft hyphen, variation
@@ -16,6 +17,8 @@ _INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u180b-\u180f\u200b-\u200f\u202a-\u
 _CONTENT = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _NUMBER_Q = re.compile(r"多少|几[个项家条次年月天人所座名批类]|几|多大|多长|多高|比例|占比|金额|数量|规模|增长率|百分|何时|哪一?年|哪天|什么时候|什么时间|日期|时间|期限")
 _LIST_Q = re.compile(r"哪些|哪几|包括|包含|有哪|分别是|分别为|几项|几个方面|哪方面|列举|清单")
+# How/why/what-measures questions: the answer is an explanation, often a paragraph.
+_EXPLAIN_Q = re.compile(r"如何|怎么|怎样|为什么|为何|原因|措施|举措|要求|规定|内容|流程|程序|办法|方式|做法|具体|意义|作用|目的|特点|影响|情况")
 _WHO_Q = re.compile(r"谁|哪个(部门|单位|机构)|哪家|什么(部门|单位|机构)|牵头|负责|主管|责任单位|由.{0,6}(负责|牵头)")
 
 
@@ -29,6 +32,8 @@ class PreparedQuestion:
     wants_number: bool = False
     wants_list: bool = False
     wants_who: bool = False
+    wants_explanation: bool = False
+    answer_type: str = ""        # person | time | number | place | "" (see qa.answer_types)
 
 
 def prepare_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> PreparedQuestion:
@@ -53,4 +58,6 @@ def prepare_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> P
     prepared.wants_number = bool(_NUMBER_Q.search(normalized))
     prepared.wants_list = bool(_LIST_Q.search(normalized))
     prepared.wants_who = bool(_WHO_Q.search(normalized))
+    prepared.answer_type = answer_type(normalized)
+    prepared.wants_explanation = bool(_EXPLAIN_Q.search(normalized)) and not prepared.answer_type
     return prepared

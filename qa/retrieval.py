@@ -9,6 +9,7 @@ import numpy as np
 
 from index.chunking import embedding_text
 from index.metadata import question_years, short_place
+from index.normalize import normalize_text
 from index.store import LoadedIndex
 from index.tokenizer import cut_words
 from qa.config import QAConfig, QAOptions
@@ -60,6 +61,7 @@ class HybridRetriever:
         self.places = PlaceVocabulary(index)
         self._doc_of = np.array([c.doc_id for c in index.chunks], dtype=object)
         self._years = {d: s.meta.get("year") for d, s in index.documents.items()}
+        self._shingle_cache: dict[int, frozenset[str]] = {}
 
     def _mask(self, options: QAOptions) -> np.ndarray | None:
         if not (options.doc_ids or options.places or options.years):
@@ -140,14 +142,42 @@ class HybridRetriever:
         hits = [Hit(int(ids[j]), float(fused[j]), float(bm25_c[j]), float(dense_c[j])) for j in order]
         return self._collapse_reposts(hits, limit)
 
+    def _shingles(self, chunk_id: int) -> frozenset[str]:
+        cached = self._shingle_cache.get(chunk_id)
+        if cached is None:
+            text = "".join(normalize_text(self.index.chunks[chunk_id].text).split())
+            cached = frozenset(text[i:i + 4] for i in range(max(1, len(text) - 3)))
+            if len(self._shingle_cache) > 50_000:
+                self._shingle_cache.clear()
+            self._shingle_cache[chunk_id] = cached
+        return cached
+
+    def _copy_of(self, hit: Hit, kept: list[Hit]) -> Hit | None:
+        """A kept passage of another document that holds (nearly) the same text: compilations
+        and reposts of one policy under other headlines, which document-level MinHash misses
+        because the documents around the passage differ."""
+        threshold = self.config.passage_copy_overlap
+        if threshold <= 0:
+            return None
+        mine = self._shingles(hit.chunk_id)
+        for other in kept:
+            if self._doc_of[other.chunk_id] == self._doc_of[hit.chunk_id]:
+                continue
+            theirs = self._shingles(other.chunk_id)
+            if len(mine & theirs) >= threshold * min(len(mine), len(theirs)):
+                return other
+        return None
+
     def _collapse_reposts(self, hits: list[Hit], limit: int) -> list[Hit]:
         kept: list[Hit] = []
         shown_docs: dict[str, Hit] = {}
         for hit in hits:
             doc_id = self._doc_of[hit.chunk_id]
             twin = next((shown_docs[d] for d in self.index.duplicates.get(doc_id, []) if d in shown_docs), None)
+            if twin is None:
+                twin = self._copy_of(hit, kept)
             if twin is not None:
-                if doc_id not in twin.also_published_as:
+                if doc_id not in twin.also_published_as and doc_id != self._doc_of[twin.chunk_id]:
                     twin.also_published_as.append(doc_id)
                 continue
             kept.append(hit)

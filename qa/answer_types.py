@@ -1,0 +1,51 @@
+"""What kind of answer a question asks for (a person, a time, a number, a place), and whether
+a sentence holds one that the question does not already name.
+
+A question is a statement with its answer replaced by a question word ("谁", "哪一年", "多少",
+"哪里"); the sentence that answers it holds the question's words *and* something of the asked
+type that the question lacks. That is a property of the language, not of a collection."""
+from __future__ import annotations
+
+import re
+
+from index.tokenizer import pos_cut
+
+PERSON, TIME, NUMBER, PLACE = "person", "time", "number", "place"
+
+_QUESTION_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (TIME, re.compile(r"何时|什么时候|什么时间|哪一?年|哪一?天|哪一?日|几月|几号|几日|何年|何日|哪个(朝代|世纪|年代|时期|月份?)|"
+                      r"哪一(朝代|世纪|年代|时期)|什么(朝代|年代|时期|日子)|多少年|几年|多久|多长时间|年份|日期")),
+    (PERSON, re.compile(r"谁|哪位|何人|什么人|哪个人|哪一位|哪些人")),
+    (PLACE, re.compile(r"哪里|哪儿|何处|何地|什么地方|哪个(国家|城市|省份?|地区|地方|州|县|市|区|岛|城)|"
+                       r"哪一?(国|省|市|城市|国家|州|县|地区)|在哪|位于")),
+    (NUMBER, re.compile(r"多少|几(?!乎)|多大|多长|多高|多重|多远|多深|多宽|多快|多厚|第几|比例|占比|百分之|增长率|金额|数额")),
+)
+
+_DATE = re.compile(r"[0-9０-９]{1,4}\s*(年|月|日|世纪|年代)|[〇零一二三四五六七八九十百]{1,4}(年|月|日|世纪|年代)|"
+                   r"[春夏秋冬]季|[上中下]旬|(公元|西元)前?")
+_NUMBER = re.compile(r"[0-9０-９]+(?:[.,．][0-9０-９]+)*\s*[%％]?|[〇零一二两三四五六七八九十百千万亿]{1,8}(?=[个项家条次年月日天人所座名批类元亩米倍种位只部件辆台届年岁%])|"
+                     r"[半双]")
+
+
+def answer_type(question_norm: str) -> str:
+    """The asked type, or "" when the question asks for none of them (what, how, why, list)."""
+    for kind, pattern in _QUESTION_TYPES:
+        if pattern.search(question_norm):
+            return kind
+    return ""
+
+
+def _entities(text: str, kind: str) -> set[str]:
+    if kind == TIME:
+        return {m.group(0) for m in _DATE.finditer(text)}
+    if kind == NUMBER:
+        return {m.group(0) for m in _NUMBER.finditer(text)}
+    flags = ("nr", "nrfg", "nrt") if kind == PERSON else ("ns", "nsf")
+    return {word for word, flag in pos_cut(text) if flag in flags and len(word) >= 2}
+
+
+def has_new_entity(sentence_norm: str, kind: str, question_norm: str) -> bool:
+    """Whether the sentence names a ``kind`` entity that the question does not contain."""
+    if not kind:
+        return False
+    return any(entity not in question_norm for entity in _entities(sentence_norm, kind))
