@@ -50,6 +50,11 @@ def _bigrams(text: str) -> set[str]:
     return {clean[i:i + 2] for i in range(len(clean) - 1)}
 
 
+def _bigrams_within(text: str) -> set[str]:
+    """Character bigrams that do not cross a gap (spaces or punctuation) in ``text``."""
+    return {b for part in _PUNCT.split(text) for b in _bigrams(part)}
+
+
 class SentenceScorer:
     def __init__(self, index: LoadedIndex, weights: TermWeights, answer_type_bonus: float = 0.0,
                  mix: tuple[float, float, float] = (0.45, 0.25, 0.30)) -> None:
@@ -105,6 +110,12 @@ class SentenceScorer:
             stored = self.index.documents[chunk.doc_id]
             context_norm = normalize_text((stored.document.title or stored.meta.get("title", "")) + " " + chunk.section)
             topic = {w for w in words if w in context_norm} if self.topic_aware else set()
+            focus_bigrams = q_bigrams
+            if topic:  # the topic's own bigrams match its introduction, not the answer
+                rest = question.normalized
+                for word in sorted(topic, key=len, reverse=True):
+                    rest = rest.replace(word, " ")
+                focus_bigrams = {b for b in (_bigrams_within(rest)) if b} or q_bigrams
             spans = [sp for sp in split_sentences(chunk.text, chunk.start)
                      if len(_PUNCT.sub("", stored.document.text[sp.start:sp.end])) >= 2]
             sentences = [stored.document.text[sp.start:sp.end] for sp in spans]
@@ -115,7 +126,7 @@ class SentenceScorer:
                 cov_sentence = self.coverage(words, norm, local)
                 cov_focus = self.focus_coverage(words, topic, norm, local) if topic else cov_sentence
                 cov_context = self.coverage(words, norm + " " + context_norm)
-                bigram = len(q_bigrams & _bigrams(norm)) / max(1, len(q_bigrams))
+                bigram = len(focus_bigrams & _bigrams(norm)) / max(1, len(focus_bigrams))
                 coverage = 0.7 * cov_sentence + 0.3 * cov_context  # evidence for the confidence
                 w_cov, w_bigram, w_passage = self.mix
                 score = (w_cov * (0.7 * cov_focus + 0.3 * cov_context) + w_bigram * bigram
@@ -182,7 +193,7 @@ def extend_enumeration(text: str, chunk_start: int, chunk_end: int, span: Span, 
     return Span(span.start, end)
 
 
-_CONTINUES = re.compile(r"^[“「（(]?(它|其|该|此|这|那|他|她|牠|本|两者|后者|前者|因此|所以|但|而|并|同时|此外|另外|之后|后来|不久|最终|最后)")
+_CONTINUES = re.compile(r"^[“「（(]?(它|其(?![他它余])|该|此|这|那|他|她|牠|本|两者|后者|前者|因此|所以|但|而|并|同时|此外|另外|之后|后来|不久|最终|最后)")
 
 
 _REFERS_BACK = re.compile(r"^.{0,4}?(这|此|该|上述|前述|以上|同年|当时|次年|其后|之后)")

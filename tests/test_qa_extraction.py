@@ -1,0 +1,121 @@
+"""Answer extraction mechanisms on a small corpus this test writes itself: topic-aware sentence
+matching, answer types, neighbouring sentences, and passages published under other headlines."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.metadata import question_places
+from qa.answer_types import NUMBER, PERSON, PLACE, TIME, answer_type, has_new_entity
+from qa.extraction import ScoredSentence, add_neighbour
+from qa.sentences import split_sentences
+
+SHARED_NOTICE = ("对参加疫情防控的医务人员和防疫工作者取得的临时性工作补助和奖金，免征个人所得税；"
+                 "对单位发放的预防新冠肺炎的医药防护用品等实物，免征个人所得税。")
+
+CORPUS = [
+    {"doc_id": "passiflora", "title": "大果西番莲",
+     "text": "大果西番莲（学名：Passiflora quadrangularis）是西番莲属的植物中果实最大的一种。"
+             "它分布于热带美洲的低地森林，是一种多年生攀缘植物，拥有心形的叶子。"
+             "其果实长约三十厘米，果肉可以生吃，也可以做成果汁。"},
+    {"doc_id": "revolution", "title": "德国统一",
+     "text": "1989年，民主德国发生了一场非暴力的革命。这场革命结束了统一社会党的专制，次年举行了自由选举。"
+             "随后两德通过国际协商签订了最终解决德国问题的条约。"},
+    {"doc_id": "tax-national", "title": "国家税务总局关于疫情防控税收政策的公告",
+     "text": "国家税务总局发布疫情防控税收政策公告。\n" + SHARED_NOTICE + "\n本公告自2020年1月1日起施行。"},
+    {"doc_id": "tax-compilation", "title": "某市税务局疫情防控期间办税指南汇编",
+     "text": "某市税务局整理了疫情防控期间的办税指南，方便纳税人查阅。\n" + SHARED_NOTICE
+             + "\n纳税人可通过电子税务局办理申报，无需到办税服务厅。"},
+]
+
+
+@pytest.fixture(scope="module")
+def small_engine(tmp_path_factory):
+    from qa.engine import QAEngine
+
+    folder = tmp_path_factory.mktemp("small-corpus")
+    corpus = folder / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in CORPUS), encoding="utf-8")
+    return QAEngine.open(index_dir=folder / "index", sources=[corpus])
+
+
+# ----- pure functions ------------------------------------------------------------------------
+@pytest.mark.parametrize("question, kind", [
+    ("耶律乞奴被谁所杀？", PERSON),
+    ("计算神经科学一词首次出现是在什么时候？", TIME),
+    ("蒙泰罗在2005年美国大奖赛上获得第几名？", NUMBER),
+    ("蓬江区接管了多少个停车场", NUMBER),
+    ("琴娜·杜普洛生活在什么地方？", PLACE),
+    ("乡里制的特点是什么？", ""),
+])
+def test_answer_type_of_a_question(question, kind):
+    assert answer_type(question) == kind
+
+
+def test_a_new_entity_is_one_the_question_does_not_name():
+    question = "占旭刚宣布退役后，什么时候再次复出？"
+    assert has_new_entity("不久，占旭刚复出参加2003年举重世锦赛。", TIME, question)
+    assert not has_new_entity("占旭刚曾宣布退役，就任浙江省体育局重竞技中心主任。", TIME, question)
+    # a year the question already names is no answer to "when"
+    assert not has_new_entity("2003年举重世锦赛在温哥华举行。", TIME, "2003年举重世锦赛什么时候举行？")
+    assert has_new_entity("全区共有停车场22个。", NUMBER, "蓬江区有多少个停车场？")
+    assert not has_new_entity("全区共有停车场22个。", "", "停车场是什么？")
+
+
+def test_question_places_include_places_the_collection_does_not_know():
+    assert "上海市" in question_places("上海市2024年的GDP是多少？")
+    assert {"深圳市", "南山区"} <= question_places("深圳市南山区2023年新增了多少家上市公司？")
+    assert question_places("停车场一共有多少个？") == set()
+
+
+def _scored(text: str, scores: list[float]) -> list[ScoredSentence]:
+    spans = split_sentences(text)
+    assert len(spans) == len(scores)
+    return [ScoredSentence(0, span, score, score) for span, score in zip(spans, scores)]
+
+
+def test_add_neighbour_takes_the_antecedent_of_an_answer_that_refers_back():
+    text = "1989年发生了一场革命。这场革命结束了一党专制。次年举行了自由选举。"
+    sentences = _scored(text, [0.2, 0.9, 0.3])
+    span = add_neighbour(text, sentences[1].span, sentences, max_chars=80, min_ratio=0.8)
+    assert text[span.start:span.end] == "1989年发生了一场革命。这场革命结束了一党专制。"
+
+
+def test_add_neighbour_takes_a_continuing_sentence_and_respects_the_budget():
+    text = "大果西番莲是一种植物。它分布于热带美洲。其他物种另有记载。"
+    sentences = _scored(text, [0.9, 0.1, 0.1])
+    span = add_neighbour(text, sentences[0].span, sentences, max_chars=80, min_ratio=0.8)
+    assert text[span.start:span.end] == "大果西番莲是一种植物。它分布于热带美洲。"
+    tight = add_neighbour(text, sentences[0].span, sentences, max_chars=12, min_ratio=0.8)
+    assert text[tight.start:tight.end] == "大果西番莲是一种植物。"
+    off = add_neighbour(text, sentences[0].span, sentences, max_chars=80, min_ratio=1.0)
+    assert off == sentences[0].span
+
+
+# ----- the engine on the small corpus ---------------------------------------------------------
+def test_the_answering_sentence_may_name_its_topic_only_in_the_title(small_engine):
+    answer = small_engine.answer("大果西番莲分布在什么地区？")
+    assert not answer.no_answer
+    assert "热带美洲" in answer.text
+    citation = answer.citations[0]
+    assert citation.doc_id == "passiflora"
+    source = next(d for d in CORPUS if d["doc_id"] == "passiflora")["text"]
+    assert source[citation.start:citation.end] == citation.quote == answer.text
+
+
+def test_an_answer_that_refers_back_brings_its_antecedent(small_engine):
+    answer = small_engine.answer("统一社会党的专制在哪一年结束？")
+    assert not answer.no_answer
+    assert "1989年" in answer.text and "这场革命结束了统一社会党的专制" in answer.text
+    assert len(answer.text) <= small_engine.config.max_answer_chars
+
+
+def test_a_passage_published_in_two_documents_is_shown_once(small_engine):
+    answer = small_engine.answer("单位发放的医药防护用品要交个人所得税吗？")
+    assert "免征个人所得税" in answer.text
+    holders = [p for p in answer.passages if "医药防护用品" in p.text]
+    assert len(holders) == 1, [p.doc_id for p in answer.passages]
+    shown = holders[0]
+    assert {shown.doc_id, *shown.also_published_as} == {"tax-national", "tax-compilation"}
