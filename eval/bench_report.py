@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-EXTRAPOLATE_SCALES = (1_000, 10_000)
+EXTRAPOLATE_SCALES = (100, 1_000, 10_000)
 BUILD_PARTS = ("loading_s", "chunking_s", "embedding_s", "faiss_s", "bm25_s", "dedup_s", "write_s")
 QUERY_PARTS = ("bm25_ms", "embed_query_ms", "faiss_ms", "extraction_ms")
 

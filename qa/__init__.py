@@ -1,4 +1,5 @@
 """Answering: hybrid retrieval, extractive answers with citations, honest no-answers."""
+import index  # noqa: F401  (sets OMP_WAIT_POLICY before any OpenMP runtime loads; see index/__init__.py)
 from qa.config import QAConfig, QAOptions
 from qa.records import Answer, Citation, Passage
 
