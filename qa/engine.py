@@ -159,7 +159,8 @@ class QAEngine:
         sentences = scorer.score_passages(prepared, words, hits, passage_scores)
         # Rerank passages by their own score and their best sentence's evidence.
         top = max(passage_scores) or 1.0
-        combined = [0.5 * (h.score / top) + 0.5 * (s[0].score if s else 0.0) for h, s in zip(hits, sentences)]
+        alpha = self.config.passage_order_weight
+        combined = [alpha * (h.score / top) + (1 - alpha) * (s[0].score if s else 0.0) for h, s in zip(hits, sentences)]
         order = sorted(range(len(hits)), key=lambda i: -combined[i])
         if options.mode != "bm25" and not prepared.wants_list:
             # (an enumeration's vector is diluted over its items: list questions stay lexical)
