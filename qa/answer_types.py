@@ -1,4 +1,5 @@
-"""What kind of answer a question asks for (a person, a time, a number, a place), and whether
+"""What kind of answer a question asks for (a person, an organisation, a time, a number, a
+place), and whether
 a sentence holds one that the question does not already name.
 
 A question is a statement with its answer replaced by a question word ("谁", "哪一年", "多少",
@@ -10,11 +11,12 @@ import re
 
 from index.tokenizer import pos_cut
 
-PERSON, TIME, NUMBER, PLACE = "person", "time", "number", "place"
+PERSON, ORG, TIME, NUMBER, PLACE = "person", "organisation", "time", "number", "place"
 
 _QUESTION_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (TIME, re.compile(r"何时|什么时候|什么时间|哪一?年|哪一?天|哪一?日|几月|几号|几日|何年|何日|哪个(朝代|世纪|年代|时期|月份?)|"
                       r"哪一(朝代|世纪|年代|时期)|什么(朝代|年代|时期|日子)|多少年|几年|多久|多长时间|年份|日期")),
+    (ORG, re.compile(r"牵头|责任单位|负责单位|主管|主办|供稿|哪个(部门|单位|机构|组织)|什么(部门|单位|机构|组织)|哪些(部门|单位|机构)|哪家")),
     (PERSON, re.compile(r"谁|哪位|何人|什么人|哪个人|哪一位|哪些人")),
     (PLACE, re.compile(r"哪里|哪儿|何处|何地|什么地方|哪个(国家|城市|省份?|地区|地方|州|县|市|区|岛|城)|"
                        r"哪一?(国|省|市|城市|国家|州|县|地区)|在哪|位于")),
@@ -25,6 +27,9 @@ _DATE = re.compile(r"[0-9０-９]{1,4}\s*(年|月|日|世纪|年代)|[〇零一�
                    r"[春夏秋冬]季|[上中下]旬|(公元|西元)前?")
 _NUMBER = re.compile(r"[0-9０-９]+(?:[.,．][0-9０-９]+)*\s*[%％]?|[〇零一二两三四五六七八九十百千万亿]{1,8}(?=[个项家条次年月日天人所座名批类元亩米倍种位只部件辆台届年岁%])|"
                      r"[半双]")
+
+
+_ORG = re.compile(r"[\u4e00-\u9fffA-Za-z]{1,14}?(委员会|管委会|办公室|政府|局|委|办|厅|部|院|会|中心|集团|公司|银行|协会|大学|学校|医院|法院|检察院|研究所|站|队)")
 
 
 def answer_type(question_norm: str) -> str:
@@ -40,6 +45,8 @@ def _entities(text: str, kind: str) -> set[str]:
         return {m.group(0) for m in _DATE.finditer(text)}
     if kind == NUMBER:
         return {m.group(0) for m in _NUMBER.finditer(text)}
+    if kind == ORG:
+        return {m.group(0) for m in _ORG.finditer(text)}
     flags = ("nr", "nrfg", "nrt") if kind == PERSON else ("ns", "nsf")
     return {word for word, flag in pos_cut(text) if flag in flags and len(word) >= 2}
 

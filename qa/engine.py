@@ -18,9 +18,12 @@ from index.records import SkippedFile
 from index.store import LoadedIndex, current_generation, load_index
 from index.tokenizer import cut_words
 from qa.config import QAConfig, QAOptions
-from qa.extraction import SentenceScorer, TermWeights, add_neighbour, extend_enumeration, trim_to_window
+from qa.answer_types import ORG
+from qa.extraction import (SentenceScorer, TermWeights, add_neighbour, extend_enumeration, responsibility_note,
+                           trim_to_window)
 from qa.answer_types import has_new_entity
 from qa.question import prepare_question
+from qa.sentences import Span
 from qa.records import Answer, Citation, Highlight, Passage
 from qa.retrieval import HybridRetriever
 
@@ -34,6 +37,9 @@ MESSAGES = {
     "low_confidence": "文档中没有找到能回答这个问题的内容。下面是可能相关的段落，仅供参考。",
     "no_match": "文档中没有找到与这个问题相关的内容。",
 }
+
+
+ANSWER_GAP = " … "  # between the quotes of a two-part answer (a task item and its "(牵头单位：…)" note)
 
 
 def index_dir_for(sources: list[Path]) -> Path:
@@ -204,18 +210,25 @@ class QAEngine:
             if prepared.answer_type and self.config.answer_type_bonus:
                 holds = lambda norm: has_new_entity(norm, prepared.answer_type, prepared.normalized)  # noqa: E731
             span = add_neighbour(text, span, sentences[best.hit_rank], budget, self.config.neighbour_ratio, holds)
+        spans = [span]
+        if prepared.answer_type == ORG:  # "who leads X": the item's "(牵头单位：…)" note
+            note = responsibility_note(text, span)
+            if note is not None:
+                if note.end - span.start <= self.config.max_explain_chars:
+                    spans = [Span(span.start, note.end)]
+                else:
+                    spans = [span, note]
         context = " ".join((stored.document.title, stored.meta.get("title", ""), chunk.section, chunk.text))
         confidence = self._confidence(prepared, best, context)
         if passages and passages[0].chunk_id == hit.chunk_id:
-            passages[0].highlights = [Highlight(span.start, span.end)]
-        quote = text[span.start:span.end]
-        citation = Citation(chunk.doc_id, stored.document.title, chunk.section, span.start, span.end, quote,
-                            stored.meta.get("place", ""), stored.meta.get("year"))
+            passages[0].highlights = [Highlight(s.start, s.end) for s in spans]
+        citations = [Citation(chunk.doc_id, stored.document.title, chunk.section, s.start, s.end, text[s.start:s.end],
+                              stored.meta.get("place", ""), stored.meta.get("year")) for s in spans]
         if confidence < self.config.no_answer_threshold:
             return Answer(prepared.text, True, MESSAGES["low_confidence"], score=confidence, reason="low_confidence",
                           passages=passages, notes=prepared.notes)
-        return Answer(prepared.text, False, "", text=quote, score=confidence, citations=[citation],
-                      passages=passages, notes=prepared.notes)
+        return Answer(prepared.text, False, "", text=ANSWER_GAP.join(c.quote for c in citations), score=confidence,
+                      citations=citations, passages=passages, notes=prepared.notes)
 
     def _confidence(self, prepared, best, context: str) -> float:
         """Evidence that the best sentence answers: its coverage of the question's words,

@@ -225,8 +225,8 @@ def add_neighbour(text: str, span: Span, chunk_sentences: list[ScoredSentence], 
                 continue
             neighbour = ordered[j]
             new_lo, new_hi = min(lo, neighbour.span.start), max(hi, neighbour.span.end)
-            if new_hi - new_lo > max_chars:
-                continue
+            if new_hi - new_lo > max_chars or "\n" in text[new_lo:new_hi]:
+                continue  # too long, or another paragraph (another item of a list)
             if j > last:  # the next sentence goes on about the same subject
                 linked = _CONTINUES.match(normalize_text(text[neighbour.span.start:neighbour.span.end]))
             else:  # the answer refers back ("这场革命…", "此过程…"): its antecedent is before it
@@ -240,3 +240,18 @@ def add_neighbour(text: str, span: Span, chunk_sentences: list[ScoredSentence], 
         if not grown:
             break
     return Span(lo, hi)
+
+
+_RESPONSIBILITY = re.compile(r"[（(](?:牵头单位|责任单位|牵头部门|责任部门|主办单位|负责单位|主责单位|牵头)[：:][^）)\n]{1,80}[）)]?")
+
+
+def responsibility_note(text: str, span: Span) -> Span | None:
+    """The "(牵头单位：…)" note of the paragraph the answer is in, when the answer lacks one.
+
+    Task lists (工作要点, 任务分解表) end each item with the units responsible for it; a
+    question about who leads an item is answered by that note, not by the item's title."""
+    if _RESPONSIBILITY.search(text, span.start, span.end):
+        return None
+    end = text.find("\n", span.end)
+    match = _RESPONSIBILITY.search(text, span.end, len(text) if end < 0 else end)
+    return Span(match.start(), match.end()) if match else None

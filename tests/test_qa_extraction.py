@@ -23,6 +23,11 @@ CORPUS = [
     {"doc_id": "revolution", "title": "德国统一",
      "text": "1989年，民主德国发生了一场非暴力的革命。这场革命结束了统一社会党的专制，次年举行了自由选举。"
              "随后两德通过国际协商签订了最终解决德国问题的条约。"},
+    {"doc_id": "tasks", "title": "某市2023年重点改革任务",
+     "text": "深入推进供水管网改造。完成老旧供水管网改造一百二十公里，推动城乡供水一体化，建立管网漏损监测平台，"
+             "实现重点区域漏损率下降到百分之九以内，同步完善应急供水预案和水质公开制度，按季度向社会公布进展。（牵头单位：市水务局）\n"
+             "深入推进公共图书馆总分馆制度建设。建成区县分馆十二个、村级服务点两百个，推行通借通还，"
+             "开展全民阅读活动不少于五十场，并建立读者满意度调查和年度评估制度，评估结果向社会公开。（牵头单位：市文化广电旅游局）"},
     {"doc_id": "tax-national", "title": "国家税务总局关于疫情防控税收政策的公告",
      "text": "国家税务总局发布疫情防控税收政策公告。\n" + SHARED_NOTICE + "\n本公告自2020年1月1日起施行。"},
     {"doc_id": "tax-compilation", "title": "某市税务局疫情防控期间办税指南汇编",
@@ -119,3 +124,13 @@ def test_a_passage_published_in_two_documents_is_shown_once(small_engine):
     assert len(holders) == 1, [p.doc_id for p in answer.passages]
     shown = holders[0]
     assert {shown.doc_id, *shown.also_published_as} == {"tax-national", "tax-compilation"}
+
+
+def test_who_leads_an_item_is_answered_by_its_responsibility_note(small_engine):
+    answer = small_engine.answer("公共图书馆总分馆制度建设由哪个部门牵头？")
+    assert not answer.no_answer
+    assert "市文化广电旅游局" in answer.text and "市水务局" not in answer.text
+    source = next(d for d in CORPUS if d["doc_id"] == "tasks")["text"]
+    assert answer.citations and all(source[c.start:c.end] == c.quote for c in answer.citations)
+    assert answer.text == " … ".join(c.quote for c in answer.citations)
+    assert "牵头单位：市文化广电旅游局" in answer.citations[-1].quote
