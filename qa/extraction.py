@@ -233,7 +233,11 @@ def add_neighbour(text: str, span: Span, chunk_sentences: list[ScoredSentence], 
                 linked = j == first - 1 and _REFERS_BACK.match(normalize_text(text[ordered[first].span.start:ordered[first].span.end]))
             if not linked and holds_answer is not None and not holds_answer(normalize_text(text[lo:hi])):
                 linked = holds_answer(normalize_text(text[neighbour.span.start:neighbour.span.end]))
-            if linked or neighbour.score >= min_ratio * best.score:
+            # items of a "；"-separated list are separate answers: only a link joins them, not a score
+            list_item = text[neighbour.span.start:neighbour.span.end].rstrip().endswith(("；", ";")) if j < first \
+                else text[lo:hi].rstrip().endswith(("；", ";"))
+            answered = holds_answer is not None and holds_answer(normalize_text(text[lo:hi]))
+            if linked or (not list_item and not answered and neighbour.score >= min_ratio * best.score):
                 lo, hi, grown = new_lo, new_hi, True
                 first, last = min(first, j), max(last, j)
                 break
