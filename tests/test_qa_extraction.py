@@ -134,3 +134,18 @@ def test_who_leads_an_item_is_answered_by_its_responsibility_note(small_engine):
     assert answer.citations and all(source[c.start:c.end] == c.quote for c in answer.citations)
     assert answer.text == " … ".join(c.quote for c in answer.citations)
     assert "牵头单位：市文化广电旅游局" in answer.citations[-1].quote
+
+
+def test_add_neighbour_by_score_only_when_the_answer_is_incomplete():
+    items = "推动智慧停车项目，目前接收管理停车场22个；完善产业园配套建设，并引入优质企业进驻。"
+    sentences = _scored(items, [0.9, 0.8])
+    alone = add_neighbour(items, sentences[0].span, sentences, max_chars=80, min_ratio=0.6)
+    assert items[alone.start:alone.end] == "推动智慧停车项目，目前接收管理停车场22个；"  # a "；" list item stands alone
+    prose = "停车场由区属企业接管。目前共接收管理停车场22个。"
+    sentences = _scored(prose, [0.9, 0.8])
+    joined = add_neighbour(prose, sentences[0].span, sentences, max_chars=80, min_ratio=0.6)
+    assert prose[joined.start:joined.end] == prose
+    has_figure = lambda norm: "22" in norm  # noqa: E731
+    sentences = _scored(prose, [0.8, 0.9])
+    answered = add_neighbour(prose, sentences[1].span, sentences, max_chars=80, min_ratio=0.6, holds_answer=has_figure)
+    assert prose[answered.start:answered.end] == "目前共接收管理停车场22个。"
