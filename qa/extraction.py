@@ -62,7 +62,6 @@ class SentenceScorer:
         self.weights = weights
         self.answer_type_bonus = answer_type_bonus
         self.mix = mix  # weights of coverage, bigram overlap and passage score
-        self.topic_aware = True
 
     def coverage(self, words: list[str], text_norm: str, local: dict[str, float] | None = None) -> float:
         """Share of the question's word weight found in ``text_norm`` (IDF x in-passage rarity)."""
@@ -109,7 +108,7 @@ class SentenceScorer:
             chunk = self.index.chunks[hit.chunk_id]
             stored = self.index.documents[chunk.doc_id]
             context_norm = normalize_text((stored.document.title or stored.meta.get("title", "")) + " " + chunk.section)
-            topic = {w for w in words if w in context_norm} if self.topic_aware else set()
+            topic = {w for w in words if w in context_norm}
             focus_bigrams = q_bigrams
             if topic:  # the topic's own bigrams match its introduction, not the answer
                 rest = question.normalized
