@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -13,16 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from eval.app_process import free_port, stop_process
 from index.config import REPO_ROOT
 
 log = logging.getLogger(__name__)
 APP = REPO_ROOT / "app.py"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _client(url: str):
@@ -55,7 +49,7 @@ def run_app_benchmark(index_dir: Path, questions: list[str], clients: int, work_
     from eval.bench_worker import percentiles
 
     work_dir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log_path = work_dir / "app.log"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
@@ -75,12 +69,7 @@ def run_app_benchmark(index_dir: Path, questions: list[str], clients: int, work_
             result["error"] = f"{exc.__class__.__name__}: {exc}"
             result["log_tail"] = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=20)
     return result
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from eval.app_process import free_port, stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
@@ -98,12 +98,6 @@ def summarise(records: list[dict[str, Any]], settings: LoadSettings, url: str, w
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/gradio_api/info", timeout=5) as response:
@@ -113,7 +107,7 @@ def _ready(url: str) -> bool:
 
 
 def start_app(settings: LoadSettings, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = settings.port or _free_port()
+    port = settings.port or free_port()
     command = [sys.executable, str(REPO_ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)]
     if settings.index_dir:
         command += ["--index-dir", str(settings.index_dir)]
@@ -173,12 +167,7 @@ def run(settings: LoadSettings) -> LoadResult:
             records, wall = run_locust(settings, url, workdir)
         finally:
             if process is not None:
-                process.terminate()
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop_process(process, timeout=30)
     result = summarise(records, settings, url, wall, startup)
     settings.json.parent.mkdir(parents=True, exist_ok=True)
     settings.json.write_text(json.dumps(asdict(result), ensure_ascii=False, indent=2), encoding="utf-8")

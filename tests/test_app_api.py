@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,18 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from eval.app_process import free_port, stop_process
 from index.config import DEFAULT_SEEDS_DIR, REPO_ROOT
 
 ANSWERABLE = "蓬江区接管了多少个停车场"
 UNANSWERABLE = "如何申请美国签证？"
 MALFORMED = ["", "   ", "！！！", "问" * 5000, "<script>alert(1)</script>"]
 START_TIMEOUT = 300.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_ready(url: str, process: subprocess.Popen, log_path: Path, timeout: float):
@@ -51,7 +45,7 @@ def app_server(seed_index_dir, tmp_path_factory):
     work = tmp_path_factory.mktemp("app-api")
     index_dir = work / "index"
     shutil.copytree(seed_index_dir, index_dir, ignore=shutil.ignore_patterns(".build.lock"))
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log_path = work / "app.log"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1",
@@ -67,12 +61,7 @@ def app_server(seed_index_dir, tmp_path_factory):
             client = _wait_ready(url, process, log_path, START_TIMEOUT)
             yield client, url, work
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=20)
 
 
 def _check_structure(reply: dict, question: str) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from eval.app_process import free_port, stop_process
 from index.config import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,12 +29,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def app_url(seed_index_dir, tmp_path_factory):
     """``python app.py`` on a copy of the seed index; yields (url, feedback file)."""
@@ -43,7 +37,7 @@ def app_url(seed_index_dir, tmp_path_factory):
     work = tmp_path_factory.mktemp("app-browser")
     index_dir = work / "index"
     shutil.copytree(seed_index_dir, index_dir, ignore=shutil.ignore_patterns(".build.lock"))
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     feedback = work / "feedback.jsonl"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1",
@@ -71,12 +65,7 @@ def app_url(seed_index_dir, tmp_path_factory):
                 time.sleep(0.5)
             yield url, feedback
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=20)
 
 
 @pytest.fixture(scope="module")
