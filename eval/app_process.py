@@ -1,8 +1,14 @@
 """Helpers for running ``python app.py`` as a child process (benchmarks, load test, tests)."""
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
+from pathlib import Path
+from typing import IO
+
+from index.config import REPO_ROOT
 
 
 def free_port() -> int:
@@ -20,3 +26,16 @@ def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def spawn_app(index_dir: Path, feedback: Path, log_file: IO[str]) -> tuple[subprocess.Popen, str, list[str]]:
+    """``python app.py`` on 127.0.0.1 and a free port, serving ``index_dir`` without login, its
+    output to ``log_file``. Returns the process, its URL and the command line."""
+    port = free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    env.pop("POLICYQA_USERNAME", None)
+    env.pop("POLICYQA_PASSWORD", None)
+    command = [sys.executable, str(REPO_ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
+               "--index-dir", str(index_dir), "--feedback", str(feedback)]
+    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    return process, f"http://127.0.0.1:{port}/", command

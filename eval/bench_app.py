@@ -4,15 +4,13 @@ clients at once and report throughput, latency and errors."""
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from eval.app_process import free_port, stop_process
+from eval.app_process import spawn_app, stop_process
 from index.config import REPO_ROOT
 
 log = logging.getLogger(__name__)
@@ -49,16 +47,12 @@ def run_app_benchmark(index_dir: Path, questions: list[str], clients: int, work_
     from eval.bench_worker import percentiles
 
     work_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
     log_path = work_dir / "app.log"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, str(APP), "--host", "127.0.0.1", "--port", str(port), "--index-dir", str(index_dir),
-               "--feedback", str(work_dir / "feedback.jsonl")]
-    result: dict[str, Any] = {"available": True, "command": " ".join(command[1:])}
+    result: dict[str, Any] = {"available": True}
     with open(log_path, "w", encoding="utf-8") as log_file:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        process, url, command = spawn_app(index_dir, work_dir / "feedback.jsonl", log_file)
+        result["command"] = " ".join(command[1:])
         try:
             _wait_for_answer(url, questions[0], process, timeout)
             result["startup_to_first_answer_s"] = time.perf_counter() - started

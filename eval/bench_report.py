@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from eval.charts import pyplot
+
 EXTRAPOLATE_SCALES = (100, 1_000, 10_000)
 BUILD_PARTS = ("loading_s", "chunking_s", "embedding_s", "faiss_s", "bm25_s", "dedup_s", "write_s")
 QUERY_PARTS = ("bm25_ms", "embed_query_ms", "faiss_ms", "extraction_ms")
@@ -81,19 +83,8 @@ def extrapolate(scales: list[dict[str, Any]], faiss: dict[str, Any] | None = Non
 
 # ----- plots ---------------------------------------------------------------------------------------
 
-def _pyplot():
-    try:
-        import matplotlib
-    except ImportError as exc:  # pragma: no cover - listed in requirements
-        raise ImportError("matplotlib is not available - install matplotlib to write plots") from exc
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def write_plots(result: dict[str, Any], out: Path) -> list[Path]:
-    plt = _pyplot()
+    plt = pyplot()
     scales = result["scales"]
     chunks = [s["build"]["chunks"] for s in scales]
     paths = []

@@ -10,11 +10,12 @@ from eval.runner import BenchmarkResult
 log = logging.getLogger(__name__)
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the file-only Agg backend (charts here and in eval.bench_report)."""
     try:
         import matplotlib
     except ImportError as exc:  # pragma: no cover - listed in requirements
-        raise ImportError("matplotlib is not available - install matplotlib to write charts") from exc
+        raise ImportError("matplotlib is not available - install matplotlib to write charts and plots") from exc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -23,7 +24,7 @@ def _pyplot():
 
 def recall_chart(result: BenchmarkResult, path: Path) -> Path:
     """recall@1/3/5/10 curves, one line per method."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for method in result.methods:
         ks = [k for k in RECALL_KS if result.metrics[method].get(f"recall@{k}") is not None]
@@ -49,7 +50,7 @@ def _hit_or_na_recall(summary: dict, qtype: str) -> float | None:
 def hit_by_type_chart(result: BenchmarkResult, path: Path) -> Path:
     """answer_hit@1 per question type, grouped bars per method; the unanswerable bar is the
     no-answer recall (share of unanswerable questions correctly declined)."""
-    plt = _pyplot()
+    plt = pyplot()
     first = result.by_type[result.methods[0]]
     types = [t for t in dict.fromkeys(t for m in result.methods for t in result.by_type[m])
              if any(_hit_or_na_recall(result.by_type[m].get(t, {}), t) is not None for m in result.methods)]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.app_process import free_port, stop_process
+from eval.app_process import spawn_app, stop_process
 from index.config import DEFAULT_SEEDS_DIR, REPO_ROOT
 
 ANSWERABLE = "蓬江区接管了多少个停车场"
@@ -45,18 +45,9 @@ def app_server(seed_index_dir, tmp_path_factory):
     work = tmp_path_factory.mktemp("app-api")
     index_dir = work / "index"
     shutil.copytree(seed_index_dir, index_dir, ignore=shutil.ignore_patterns(".build.lock"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
     log_path = work / "app.log"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1",
-           "POLICYQA_FEEDBACK": str(work / "feedback.jsonl")}
-    env.pop("POLICYQA_USERNAME", None)
-    env.pop("POLICYQA_PASSWORD", None)
     with open(log_path, "w", encoding="utf-8") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, str(REPO_ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
-             "--index-dir", str(index_dir)],
-            cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        process, url, _ = spawn_app(index_dir, work / "feedback.jsonl", log_file)
         try:
             client = _wait_ready(url, process, log_path, START_TIMEOUT)
             yield client, url, work

@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from eval.app_process import free_port, stop_process
+from eval.app_process import spawn_app, stop_process
 from index.config import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,19 +35,10 @@ def app_url(seed_index_dir, tmp_path_factory):
     work = tmp_path_factory.mktemp("app-browser")
     index_dir = work / "index"
     shutil.copytree(seed_index_dir, index_dir, ignore=shutil.ignore_patterns(".build.lock"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
     feedback = work / "feedback.jsonl"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1",
-           "POLICYQA_FEEDBACK": str(feedback)}
-    env.pop("POLICYQA_USERNAME", None)
-    env.pop("POLICYQA_PASSWORD", None)
     log_path = work / "app.log"
     with open(log_path, "w", encoding="utf-8") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, str(REPO_ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
-             "--index-dir", str(index_dir)],
-            cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        process, url, _ = spawn_app(index_dir, feedback, log_file)
         try:
             deadline = time.monotonic() + 300
             while True:
