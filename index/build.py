@@ -12,7 +12,7 @@ from typing import Any, Callable
 import numpy as np
 
 from index import store
-from index.chunking import chunk_document, embedding_text
+from index.chunking import chunk_document, dense_text, embedding_text
 from index.cleaning import clean_lines
 from index.config import IndexConfig
 from index.dedup import near_duplicate_groups
@@ -83,11 +83,21 @@ def _previous(index_dir: Path, config: IndexConfig) -> store.LoadedIndex | None:
         return None
     manifest = previous.manifest
     if (manifest.get("embedder", {}).get("spec") != config.embedder
-            or manifest.get("chunking") != config.chunking_signature()
-            or manifest.get("tokenizer", {}).get("fingerprint") != tokenizer_fingerprint()):
+            or manifest.get("chunking") != config.chunking_signature()):
         log.info("settings changed since the last build: everything is re-embedded")
         return None
     return previous
+
+
+def _tokenizer_signature() -> dict[str, str]:
+    return {"fingerprint": tokenizer_fingerprint(), "script_folding": table_fingerprint()}
+
+
+def _sparse_is_current(previous: store.LoadedIndex) -> bool:
+    """BM25 is rebuilt from every chunk in each new generation, so a tokenizer or script-folding
+    change needs a new generation but no new embeddings."""
+    stored = previous.manifest.get("tokenizer", {})
+    return all(stored.get(key) == value for key, value in _tokenizer_signature().items())
 
 
 def _progress(progress: ProgressFn | None, fraction: float, desc: str) -> None:
@@ -139,7 +149,7 @@ def build_from_documents(documents: list[Document], index_dir: Path, config: Ind
             stored_docs.append(store.StoredDocument(document, digest, now, meta))
         report.removed = sorted(set(old_docs) - {d.doc_id for d in documents})
         report.timings["chunking_s"] = time.perf_counter() - t0
-        if previous is not None and not (report.added or report.updated or report.removed):
+        if previous is not None and _sparse_is_current(previous) and not (report.added or report.updated or report.removed):
             # Nothing changed: keep the live generation instead of writing an identical one.
             report.documents, report.chunks = len(stored_docs), len(chunks)
             report.near_duplicates = len(previous.duplicates)
@@ -177,8 +187,7 @@ def build_from_documents(documents: list[Document], index_dir: Path, config: Ind
         report.seconds = time.perf_counter() - started
         manifest = {
             "embedder": {"spec": config.embedder, "dim": int(matrix.shape[1])},
-            "tokenizer": {"name": "jieba cut_for_search + user dict + stopwords", "fingerprint": tokenizer_fingerprint(),
-                          "script_folding": table_fingerprint()},
+            "tokenizer": {"name": "jieba cut_for_search + user dict + stopwords", **_tokenizer_signature()},
             "chunking": config.chunking_signature(),
             "dense": {"kind": kind, "metric": "inner_product", "normalised": True},
             "counts": {"documents": len(stored_docs), "chunks": len(chunks)},
@@ -212,9 +221,11 @@ def _embed(embedder, chunks: list[Chunk], vectors: list, to_embed: list[int], ti
     bar = tqdm(total=len(to_embed), desc="嵌入文本块", unit="块", disable=not show_progress)
     for offset in range(0, len(to_embed), batch):
         ids = to_embed[offset:offset + batch]
-        texts = [embedding_text(chunks[i], titles[chunks[i].doc_id]) for i in ids]
-        for i, vector in zip(ids, embedder.embed_passages(texts)):
-            vectors[i] = vector
+        texts = [dense_text(chunks[i], titles[chunks[i].doc_id], config.embed_max_chars) for i in ids]
+        unique = list(dict.fromkeys(texts))  # reposted passages: embed each text once
+        by_text = dict(zip(unique, embedder.embed_passages(unique)))
+        for i, text in zip(ids, texts):
+            vectors[i] = by_text[text]
         bar.update(len(ids))
         _progress(progress, 0.05 + 0.85 * (offset + len(ids)) / max(1, len(to_embed)),
                   f"嵌入文本块 {offset + len(ids)}/{len(to_embed)}")

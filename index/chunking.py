@@ -13,6 +13,9 @@ from index.headings import SectionTracker, detect_heading, is_whole_line_heading
 from index.records import Chunk
 
 
+SECTION_SEPARATOR = " › "
+
+
 @dataclass
 class _Unit:
     start: int
@@ -56,6 +59,32 @@ def _section_units(text: str, lines: list[Line]) -> list[_Unit]:
     return units
 
 
+def _siblings(first: str, second: str) -> tuple[bool, str]:
+    """Whether two section paths are siblings or parent and child, and their common path."""
+    a, b = first.split(SECTION_SEPARATOR), second.split(SECTION_SEPARATOR)
+    common = 0
+    while common < min(len(a), len(b)) and a[common] == b[common]:
+        common += 1
+    return common >= max(len(a), len(b)) - 1, SECTION_SEPARATOR.join(a[:common])
+
+
+def _merge_small_units(text: str, units: list[_Unit], max_chars: int) -> list[_Unit]:
+    """Join neighbouring sections that fit in one chunk together: the items "（1）…（2）…" of a
+    list, or "2022年…2023年…" under one district, are one passage to a reader and to a question
+    whose answer runs over several of them. Only siblings (or a heading and its first child)
+    with nothing dropped between them are joined; the chunk keeps their common section path."""
+    merged: list[_Unit] = []
+    for unit in units:
+        last = merged[-1] if merged else None
+        if last is not None and unit.end - last.start <= max_chars and not text[last.end:unit.start].strip():
+            related, common = _siblings(last.section, unit.section)
+            if related:
+                merged[-1] = _Unit(last.start, unit.end, common, last.has_body or unit.has_body)
+                continue
+        merged.append(_Unit(unit.start, unit.end, unit.section, unit.has_body))
+    return merged
+
+
 def _splitter(config: IndexConfig) -> RecursiveCharacterTextSplitter:
     return RecursiveCharacterTextSplitter(
         chunk_size=config.chunk_size,
@@ -71,7 +100,7 @@ def chunk_document(doc_id: str, text: str, lines: list[Line], config: IndexConfi
     """Chunks of one document; ``chunk_id`` is left at -1 and numbered by the index builder."""
     splitter = _splitter(config)
     chunks: list[Chunk] = []
-    for unit in _section_units(text, lines):
+    for unit in _merge_small_units(text, _section_units(text, lines), config.chunk_size):
         unit_text = text[unit.start:unit.end]
         if len(unit_text) <= config.chunk_size:
             pieces = [(0, unit_text)]
@@ -88,6 +117,23 @@ def chunk_document(doc_id: str, text: str, lines: list[Line], config: IndexConfi
 
 
 def embedding_text(chunk: Chunk, title: str) -> str:
-    """What the embedder and BM25 see: a short context header, then the original chunk text."""
-    header = " › ".join(part for part in (title, chunk.section) if part and part not in chunk.text[:60])
+    """What BM25 sees: the title and section path, then the original chunk text."""
+    header = SECTION_SEPARATOR.join(part for part in (title, chunk.section) if part and part not in chunk.text[:60])
     return f"{header}\n{chunk.text}" if header else chunk.text
+
+
+def dense_text(chunk: Chunk, title: str, max_chars: int, header_chars: int = 48) -> str:
+    """What the embedder sees: the title and the innermost heading (each once), then the
+    chunk's first ``max_chars`` characters (0: all of it).
+
+    Embedding time grows with every token: on 2 cores the bundled model embeds about 900
+    characters a second, and ncp_policy's chunks with their full headers hold 1.28 million.
+    The head of a chunk and its headings place it in its topic; BM25 still indexes every word."""
+    parts: list[str] = []
+    sections = [part for part in chunk.section.split(SECTION_SEPARATOR) if part]
+    for part in [title] + sections[-1:]:
+        if part and part not in chunk.text[:60] and not any(part in kept or kept in part for kept in parts):
+            parts.append(part)
+    header = SECTION_SEPARATOR.join(parts)[:header_chars]
+    body = chunk.text[:max_chars] if max_chars > 0 else chunk.text
+    return f"{header}\n{body}" if header else body

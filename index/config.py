@@ -31,12 +31,16 @@ class IndexConfig:
     faiss_kind: str = "auto"  # auto | flat | hnsw
     near_duplicate_threshold: float = 0.8
     embed_batch_size: int = 32
+    # Characters of each chunk the embedder sees after its headings (0: the whole chunk).
+    # 240 kept cmrc dense recall@5 at 0.970 (whole chunk 0.978; 160: 0.953).
+    embed_max_chars: int = 240
     max_file_bytes: int = 20 * 1024 * 1024
     separators: list[str] = field(default_factory=lambda: list(CHINESE_SEPARATORS))
 
     def chunking_signature(self) -> dict[str, Any]:
         """The settings whose change invalidates stored chunks and embeddings."""
-        return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap, "separators": self.separators}
+        return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap, "separators": self.separators,
+                "embed_max_chars": self.embed_max_chars, "dense_text": 2, "merge_small_sections": True}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

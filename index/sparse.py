@@ -2,6 +2,7 @@
 index never falls back to bm25s's default splitter (which treats a Chinese run as one word)."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ class SparseIndex:
     @classmethod
     def build(cls, token_lists: list[list[str]]) -> "SparseIndex":
         import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
 
         vocab: dict[str, int] = {}
         ids = [[vocab.setdefault(token, len(vocab)) for token in tokens] for tokens in token_lists]

@@ -19,8 +19,8 @@ from index.store import LoadedIndex, current_generation, load_index
 from index.tokenizer import cut_words
 from qa.config import QAConfig, QAOptions
 from qa.answer_types import ORG
-from qa.extraction import (SentenceScorer, TermWeights, add_neighbour, extend_enumeration, responsibility_note,
-                           trim_to_window)
+from qa.extraction import (SentenceScorer, TermWeights, add_neighbour, extend_enumeration, fill_paragraph,
+                           responsibility_note, trim_to_window)
 from qa.answer_types import has_new_entity
 from qa.question import prepare_question
 from qa.sentences import Span
@@ -209,7 +209,10 @@ class QAEngine:
             holds = None
             if prepared.answer_type and self.config.answer_type_bonus:
                 holds = lambda norm: has_new_entity(norm, prepared.answer_type, prepared.normalized)  # noqa: E731
-            span = add_neighbour(text, span, sentences[best.hit_rank], budget, self.config.neighbour_ratio, holds)
+            span = add_neighbour(text, span, sentences[best.hit_rank], budget, self.config.neighbour_ratio, holds,
+                                 wants_cause=prepared.wants_cause)
+            if prepared.wants_explanation and not prepared.wants_cause:
+                span = fill_paragraph(text, chunk.start, chunk.end, span, budget)
         spans = [span]
         if prepared.answer_type == ORG:  # "who leads X": the item's "(牵头单位：…)" note
             note = responsibility_note(text, span)

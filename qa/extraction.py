@@ -12,13 +12,14 @@ import numpy as np
 
 from index.normalize import normalize_text
 from index.store import LoadedIndex
-from qa.answer_types import has_new_entity
+from qa.answer_types import ORG, has_new_entity
 from qa.question import PreparedQuestion
 from qa.sentences import Span, split_clauses, split_sentences
 
 _DIGIT = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万亿两]+(?:个|项|家|条|次|年|月|日|天|人|所|座|名|批|类|元|亩|公里|%|倍)")
 _ENUM_ITEM = re.compile(r"^\s*(●|•|·|▪|[一二三四五六七八九十]+[是、]|[(（][一二三四五六七八九十0-9]+[)）]|\d{1,2}[.、．])")
 _PUNCT = re.compile(r"[\W_]+")
+_NOTE_ONLY = re.compile(r"^\s*[（(][^）)]*[）)]\s*[。；;]?\s*$")  # a sentence that is one bracketed note
 
 
 @dataclass
@@ -130,6 +131,8 @@ class SentenceScorer:
                 w_cov, w_bigram, w_passage = self.mix
                 score = (w_cov * (0.7 * cov_focus + 0.3 * cov_context) + w_bigram * bigram
                          + w_passage * (passage_score / top if top > 0 else 0.0))
+                if not (question.wants_who or question.answer_type == ORG) and _NOTE_ONLY.match(sentence):
+                    score -= 0.2  # "（责任单位：…）" alone answers only who-is-responsible questions
                 if question.wants_number and _DIGIT.search(sentence):
                     score += 0.05
                 if question.wants_list:
@@ -195,16 +198,22 @@ def extend_enumeration(text: str, chunk_start: int, chunk_end: int, span: Span, 
 _CONTINUES = re.compile(r"^[“「（(]?(它|其(?![他它余])|该|此|这|那|他|她|牠|本|两者|后者|前者|因此|所以|但|而|并|同时|此外|另外|之后|后来|不久|最终|最后)")
 
 
-_REFERS_BACK = re.compile(r"^.{0,4}?(这|此|该|上述|前述|以上|同年|当时|次年|其后|之后)")
+_REFERS_BACK = re.compile(r"^.{0,4}?(这|此|该|上述|前述|以上|同年|当时|次年|其后|之后)"
+                          r"|^[“「（(]?(因此|所以|于是|因而|故而|由此|从而|遂)")  # an effect: its cause is before it
+# A sentence that gives a reason itself ("由于…", "…是因为…") needs no preceding one.
+_GIVES_CAUSE = re.compile(r"因为|由于|因其|缘于|源于|原因|为了|是为|以免|以便|旨在")
 
 
 def add_neighbour(text: str, span: Span, chunk_sentences: list[ScoredSentence], max_chars: int,
-                  min_ratio: float, holds_answer: Callable[[str], bool] | None = None) -> Span:
+                  min_ratio: float, holds_answer: Callable[[str], bool] | None = None,
+                  wants_cause: bool = False) -> Span:
     """Widen a short answer by the sentences next to it while they fit in ``max_chars``: the
     next one when it goes on about the same subject ("它…", "其…", "因此…"), the previous one
     when the answer refers back to it ("这场革命…", "此过程…"), either when it scores at least
     ``min_ratio`` of the best. With ``holds_answer`` (does a text name an entity of the asked
-    type?), a neighbour that holds one is added when the answer so far does not.
+    type?), a neighbour that holds one is added when the answer so far does not. For a why
+    question (``wants_cause``) whose answer states an effect but no reason, the sentence before
+    it is the cause and comes first ("…一条军溃败。此战奠定了…霸权。").
     Questions are often asked about a sentence's neighbour."""
     if min_ratio >= 1.0 or span.end - span.start >= max_chars:
         return span
@@ -217,9 +226,10 @@ def add_neighbour(text: str, span: Span, chunk_sentences: list[ScoredSentence], 
         return span
     lo, hi = span.start, span.end
     first = last = position
+    cause_before = wants_cause and not _GIVES_CAUSE.search(normalize_text(text[lo:hi]))
     for _ in range(3):
         grown = False
-        for j in (last + 1, first - 1):
+        for j in ((first - 1, last + 1) if cause_before else (last + 1, first - 1)):
             if not 0 <= j < len(ordered):
                 continue
             neighbour = ordered[j]
@@ -229,7 +239,8 @@ def add_neighbour(text: str, span: Span, chunk_sentences: list[ScoredSentence], 
             if j > last:  # the next sentence goes on about the same subject
                 linked = _CONTINUES.match(normalize_text(text[neighbour.span.start:neighbour.span.end]))
             else:  # the answer refers back ("这场革命…", "此过程…"): its antecedent is before it
-                linked = j == first - 1 and _REFERS_BACK.match(normalize_text(text[ordered[first].span.start:ordered[first].span.end]))
+                linked = j == first - 1 and (cause_before or _REFERS_BACK.match(
+                    normalize_text(text[ordered[first].span.start:ordered[first].span.end])))
             if not linked and holds_answer is not None and not holds_answer(normalize_text(text[lo:hi])):
                 linked = holds_answer(normalize_text(text[neighbour.span.start:neighbour.span.end]))
             # items of a "；"-separated list are separate answers: only a link joins them, not a score
@@ -258,3 +269,18 @@ def responsibility_note(text: str, span: Span) -> Span | None:
     end = text.find("\n", span.end)
     match = _RESPONSIBILITY.search(text, span.end, len(text) if end < 0 else end)
     return Span(match.start(), match.end()) if match else None
+
+
+def fill_paragraph(text: str, chunk_start: int, chunk_end: int, span: Span, max_chars: int) -> Span:
+    """The answer plus the sentences after it in its paragraph, while they fit in ``max_chars``.
+
+    For how/what-measures questions: a notice states the topic ("加强工地现场管理。") and
+    then the measures, so the sentences that follow the best match are the answer's body."""
+    end = span.end
+    for sentence in split_sentences(text[chunk_start:chunk_end], chunk_start):
+        if sentence.start < span.end:
+            continue
+        if sentence.end - span.start > max_chars or "\n" in text[end:sentence.end]:
+            break
+        end = sentence.end
+    return Span(span.start, end)

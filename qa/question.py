@@ -16,9 +16,12 @@ _INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u180b-\u180f\u200b-\u200f\u202a-\u
                         r"\ufeff\ufff9-\ufffb\U000e0000-\U000e007f\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTENT = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _NUMBER_Q = re.compile(r"多少|几[个项家条次年月天人所座名批类]|几|多大|多长|多高|比例|占比|金额|数量|规模|增长率|百分|何时|哪一?年|哪天|什么时候|什么时间|日期|时间|期限")
-_LIST_Q = re.compile(r"哪些|哪几|包括|包含|有哪|分别是|分别为|几项|几个方面|哪方面|列举|清单")
+_LIST_Q = re.compile(r"哪些|哪几|包括|包含|有哪|分别是|分别为|几项|几个方面|哪方面|列举|清单"
+                     r"|哪.{0,2}[两二三四五六七八九十]+[个项条大方面点类种]")  # 哪“四个延长”, 哪三项
 # How/why/what-measures questions: the answer is an explanation, often a paragraph.
-_EXPLAIN_Q = re.compile(r"如何|怎么|怎样|为什么|为何|原因|措施|举措|要求|规定|内容|流程|程序|办法|方式|做法|具体|意义|作用|目的|特点|影响|情况")
+_EXPLAIN_Q = re.compile(r"如何|怎么|怎样|为什么|为何|原因|措施|举措|要求|规定|内容|流程|程序|办法|方式|做法|具体|意义|作用|目的|特点|影响|情况"
+                        r"|特征|外形|外貌|外观|形状|样子|模样|症状|用途")  # descriptions are paragraphs too
+_CAUSE_Q = re.compile(r"为什么|为何|原因|何故|缘何|为啥|怎么会|why", re.I)
 _WHO_Q = re.compile(r"谁|哪个(部门|单位|机构)|哪家|什么(部门|单位|机构)|牵头|负责|主管|责任单位|由.{0,6}(负责|牵头)")
 
 
@@ -33,6 +36,7 @@ class PreparedQuestion:
     wants_list: bool = False
     wants_who: bool = False
     wants_explanation: bool = False
+    wants_cause: bool = False    # a why question: the answer is a reason
     answer_type: str = ""        # person | time | number | place | "" (see qa.answer_types)
 
 
@@ -60,4 +64,5 @@ def prepare_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> P
     prepared.wants_who = bool(_WHO_Q.search(normalized))
     prepared.answer_type = answer_type(normalized)
     prepared.wants_explanation = bool(_EXPLAIN_Q.search(normalized)) and not prepared.answer_type
+    prepared.wants_cause = bool(_CAUSE_Q.search(normalized))
     return prepared

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.chunking import embedding_text
 from index.metadata import question_years, short_place
 from index.normalize import normalize_text
 from index.store import LoadedIndex
@@ -191,11 +190,6 @@ def _rrf(scores: np.ndarray, k: int) -> np.ndarray:
     ranks = np.empty(len(scores))
     ranks[np.argsort(-scores)] = np.arange(1, len(scores) + 1)
     return 1.0 / (k + ranks)
-
-
-def chunk_search_text(index: LoadedIndex, chunk_id: int) -> str:
-    chunk = index.chunks[chunk_id]
-    return embedding_text(chunk, index.documents[chunk.doc_id].document.title)
 
 
 __all__ = ["HybridRetriever", "Hit", "cut_words"]

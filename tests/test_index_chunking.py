@@ -87,3 +87,17 @@ def test_embedding_text_carries_title_and_section():
     chunk = [c for c in chunk_document("000", text, lines, IndexConfig()) if c.section.endswith("措施")][0]
     header = embedding_text(chunk, "江门市2023年十项重点改革项目").split("\n")[0]
     assert header.startswith("江门市2023年十项重点改革项目") and "措施" in header
+
+
+def test_short_sibling_sections_share_a_chunk_until_it_is_full():
+    filler = "".join(f"第{n}项工作要压实责任，做好值班值守和信息报送。" for n in range(1, 25))
+    text = ("一、人员管理\n（1）每日测温两次。\n（2）外来人员一律登记。\n（3）出现发热立即报告。\n"
+            f"二、物资保障\n{filler}\n三、附则\n本通知自印发之日起施行。")
+    lines, _ = clean_lines("notice", text)
+    chunks = chunk_document("notice", text, lines, IndexConfig())
+    holder = next(c for c in chunks if "（1）" in c.text)
+    assert "（2）外来人员一律登记。" in holder.text and "（3）出现发热立即报告。" in holder.text
+    assert holder.section == "一、人员管理"  # the items' common heading
+    assert "二、物资保障" not in holder.text  # the next section does not fit beside them
+    for chunk in chunks:
+        assert text[chunk.start:chunk.end] == chunk.text and len(chunk.text) <= IndexConfig().chunk_size

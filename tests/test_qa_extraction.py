@@ -9,8 +9,9 @@ import pytest
 
 from index.metadata import question_places
 from qa.answer_types import NUMBER, PERSON, PLACE, TIME, answer_type, has_new_entity
-from qa.extraction import ScoredSentence, add_neighbour
-from qa.sentences import split_sentences
+from qa.question import prepare_question
+from qa.extraction import ScoredSentence, add_neighbour, fill_paragraph
+from qa.sentences import Span, split_sentences
 
 SHARED_NOTICE = ("对参加疫情防控的医务人员和防疫工作者取得的临时性工作补助和奖金，免征个人所得税；"
                  "对单位发放的预防新冠肺炎的医药防护用品等实物，免征个人所得税。")
@@ -28,6 +29,10 @@ CORPUS = [
              "实现重点区域漏损率下降到百分之九以内，同步完善应急供水预案和水质公开制度，按季度向社会公布进展。（牵头单位：市水务局）\n"
              "深入推进公共图书馆总分馆制度建设。建成区县分馆十二个、村级服务点两百个，推行通借通还，"
              "开展全民阅读活动不少于五十场，并建立读者满意度调查和年度评估制度，评估结果向社会公开。（牵头单位：市文化广电旅游局）"},
+    {"doc_id": "sites", "title": "某市建筑工地疫情防控工作通知",
+     "text": "一、加强工地现场管理。对留守值班人员落实体温监测，配备防护用品，每日消毒两次。\n"
+             "二、加强复工后人员管理。复工项目实行实名制，严控外来人员。\n"
+             "（责任单位：市住房和城乡建设局、市卫生健康委、各区县人民政府、市应急管理局）"},
     {"doc_id": "tax-national", "title": "国家税务总局关于疫情防控税收政策的公告",
      "text": "国家税务总局发布疫情防控税收政策公告。\n" + SHARED_NOTICE + "\n本公告自2020年1月1日起施行。"},
     {"doc_id": "tax-compilation", "title": "某市税务局疫情防控期间办税指南汇编",
@@ -81,11 +86,17 @@ def _scored(text: str, scores: list[float]) -> list[ScoredSentence]:
     return [ScoredSentence(0, span, score, score) for span, score in zip(spans, scores)]
 
 
-def test_add_neighbour_takes_the_antecedent_of_an_answer_that_refers_back():
-    text = "1989年发生了一场革命。这场革命结束了一党专制。次年举行了自由选举。"
-    sentences = _scored(text, [0.2, 0.9, 0.3])
+@pytest.mark.parametrize("text, expected", [
+    ("1989年发生了一场革命。这场革命结束了一党专制。次年举行了自由选举。",
+     "1989年发生了一场革命。这场革命结束了一党专制。"),
+    # an effect ("因此…") brings its cause
+    ("维生素C含量是单个橙子的三倍。因此它有时被称为超级水果。叶子可以吃。",
+     "维生素C含量是单个橙子的三倍。因此它有时被称为超级水果。"),
+])
+def test_add_neighbour_takes_the_antecedent_of_an_answer_that_refers_back(text, expected):
+    sentences = _scored(text, [0.2, 0.9, 0.1])
     span = add_neighbour(text, sentences[1].span, sentences, max_chars=80, min_ratio=0.8)
-    assert text[span.start:span.end] == "1989年发生了一场革命。这场革命结束了一党专制。"
+    assert text[span.start:span.end] == expected
 
 
 def test_add_neighbour_takes_a_continuing_sentence_and_respects_the_budget():
@@ -149,3 +160,44 @@ def test_add_neighbour_by_score_only_when_the_answer_is_incomplete():
     sentences = _scored(prose, [0.8, 0.9])
     answered = add_neighbour(prose, sentences[1].span, sentences, max_chars=80, min_ratio=0.6, holds_answer=has_figure)
     assert prose[answered.start:answered.end] == "目前共接收管理停车场22个。"
+
+
+def test_why_questions_take_the_cause_before_an_effect():
+    text = "敌军受到挑拨后撤退，元亲命令全军渡河突击，敌军溃败。元亲在土佐确立了霸权。兼定逃往濑户内。"
+    sentences = _scored(text, [0.3, 0.9, 0.5])
+    span = add_neighbour(text, sentences[1].span, sentences, max_chars=200, min_ratio=0.6, wants_cause=True)
+    assert text[span.start:span.end] == "敌军受到挑拨后撤退，元亲命令全军渡河突击，敌军溃败。元亲在土佐确立了霸权。"
+    plain = add_neighbour(text, sentences[1].span, sentences, max_chars=80, min_ratio=0.6)
+    assert text[plain.start:plain.end] == "元亲在土佐确立了霸权。"
+    # an answer that gives its own reason needs no sentence before it
+    reasoned = "他生于北京。由于放线菌酮毒性强烈，它不适宜在人体内使用。"
+    sentences = _scored(reasoned, [0.3, 0.9])
+    own = add_neighbour(reasoned, sentences[1].span, sentences, max_chars=200, min_ratio=0.6, wants_cause=True)
+    assert reasoned[own.start:own.end] == "由于放线菌酮毒性强烈，它不适宜在人体内使用。"
+
+
+def test_fill_paragraph_takes_what_follows_within_the_paragraph_and_budget():
+    text = "一、加强管理。对人员测温。每日消毒。\n二、其他事项。"
+    first = split_sentences(text)[0]
+    span = fill_paragraph(text, 0, len(text), first, max_chars=200)
+    assert text[span.start:span.end] == "一、加强管理。对人员测温。每日消毒。"
+    assert fill_paragraph(text, 0, len(text), first, max_chars=13) == Span(0, 13)
+
+
+@pytest.mark.parametrize("question, cause, explain, wants_list", [
+    ("为什么称猴面包树为笨蛋水果？", True, True, False),
+    ("蓝线裸顶鲷的外形是怎样的？", False, True, False),
+    ("北京海关实行了哪“四个延长”？", False, False, True),
+    ("什么时候恢复工作？", False, False, False),
+])
+def test_question_kinds(question, cause, explain, wants_list):
+    prepared = prepare_question(question)
+    assert (prepared.wants_cause, prepared.wants_explanation, prepared.wants_list) == (cause, explain, wants_list)
+    assert "么" in prepared.normalized or "么" not in question  # 什么/怎么 keep their script
+
+
+def test_a_how_question_gets_the_measures_after_the_heading(small_engine):
+    answer = small_engine.answer("建筑工地如何加强现场管理？")
+    assert not answer.no_answer
+    assert "加强工地现场管理" in answer.text and "每日消毒两次" in answer.text
+    assert "复工" not in answer.text and "责任单位" not in answer.text
