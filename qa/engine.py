@@ -205,12 +205,13 @@ class QAEngine:
                 span = trim_to_window(text, span, words, self.scorer, self.config.max_list_chars)
         else:
             budget = self.config.max_explain_chars if prepared.wants_explanation else self.config.max_answer_chars
-            span = trim_to_window(text, best.span, words, self.scorer, budget)
             holds = None
             if prepared.answer_type and self.config.answer_type_bonus:
                 holds = lambda norm: has_new_entity(norm, prepared.answer_type, prepared.normalized)  # noqa: E731
+            span = trim_to_window(text, best.span, words, self.scorer, budget, holds)
             span = add_neighbour(text, span, sentences[best.hit_rank], budget, self.config.neighbour_ratio, holds,
-                                 wants_cause=prepared.wants_cause)
+                                 wants_cause=prepared.wants_cause,
+                                 antecedent_overflow=self.config.antecedent_overflow)
             if prepared.wants_explanation and not prepared.wants_cause:
                 span = fill_paragraph(text, chunk.start, chunk.end, span, budget)
         spans = [span]

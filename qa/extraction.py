@@ -148,8 +148,12 @@ class SentenceScorer:
         return results
 
 
-def trim_to_window(text: str, span: Span, words: list[str], scorer: SentenceScorer, max_chars: int) -> Span:
-    """The contiguous clauses of the sentence (at most ``max_chars``) around the best-matching clause."""
+def trim_to_window(text: str, span: Span, words: list[str], scorer: SentenceScorer, max_chars: int,
+                   holds_answer: Callable[[str], bool] | None = None) -> Span:
+    """The contiguous clauses of the sentence (at most ``max_chars``) around the best-matching
+    clause. With ``holds_answer``, a window without an entity of the asked type is moved to
+    take the nearest clause that names one ("…的阿29相交" is no answer to "which motorway" when
+    the sentence opens with "海岸高速路阿22，")."""
     if span.end - span.start <= max_chars:
         return span
     sentence = text[span.start:span.end]
@@ -157,7 +161,24 @@ def trim_to_window(text: str, span: Span, words: list[str], scorer: SentenceScor
     if len(clauses) <= 1:
         return Span(span.start, span.start + max_chars)
     best = max(range(len(clauses)), key=lambda i: scorer.coverage(words, normalize_text(text[clauses[i].start:clauses[i].end])))
-    left = right = best
+    left, right = _grow_window(clauses, best, best, max_chars)
+    if holds_answer is not None and not holds_answer(normalize_text(text[clauses[left].start:clauses[right].end])):
+        holders = [i for i in range(len(clauses))
+                   if holds_answer(normalize_text(text[clauses[i].start:clauses[i].end]))]
+        if holders:
+            target = min(holders, key=lambda i: abs(i - best))
+            lo, hi = min(target, best), max(target, best)
+            if clauses[hi].end - clauses[lo].start <= max_chars:
+                left, right = _grow_window(clauses, lo, hi, max_chars)
+            else:
+                left, right = _grow_window(clauses, target, target, max_chars)
+    start, end = clauses[left].start, clauses[right].end
+    if end - start > max_chars:
+        end = start + max_chars
+    return Span(start, end)
+
+
+def _grow_window(clauses: list[Span], left: int, right: int, max_chars: int) -> tuple[int, int]:
     while True:
         grown = False
         for candidate in (right + 1, left - 1):  # prefer what follows the matched words
@@ -168,10 +189,7 @@ def trim_to_window(text: str, span: Span, words: list[str], scorer: SentenceScor
                     break
         if not grown:
             break
-    start, end = clauses[left].start, clauses[right].end
-    if end - start > max_chars:
-        end = start + max_chars
-    return Span(start, end)
+    return left, right
 
 
 def extend_enumeration(text: str, chunk_start: int, chunk_end: int, span: Span, max_chars: int) -> Span:
@@ -206,14 +224,16 @@ _GIVES_CAUSE = re.compile(r"因为|由于|因其|缘于|源于|原因|为了|是
 
 def add_neighbour(text: str, span: Span, chunk_sentences: list[ScoredSentence], max_chars: int,
                   min_ratio: float, holds_answer: Callable[[str], bool] | None = None,
-                  wants_cause: bool = False) -> Span:
+                  wants_cause: bool = False, antecedent_overflow: float = 0.0) -> Span:
     """Widen a short answer by the sentences next to it while they fit in ``max_chars``: the
     next one when it goes on about the same subject ("它…", "其…", "因此…"), the previous one
     when the answer refers back to it ("这场革命…", "此过程…"), either when it scores at least
     ``min_ratio`` of the best. With ``holds_answer`` (does a text name an entity of the asked
     type?), a neighbour that holds one is added when the answer so far does not. For a why
     question (``wants_cause``) whose answer states an effect but no reason, the sentence before
-    it is the cause and comes first ("…一条军溃败。此战奠定了…霸权。").
+    it is the cause and comes first ("…一条军溃败。此战奠定了…霸权。"). An answer that refers
+    back ("该线…") means nothing without its antecedent, which may go ``antecedent_overflow``
+    (a share of ``max_chars``) over the budget.
     Questions are often asked about a sentence's neighbour."""
     if min_ratio >= 1.0 or span.end - span.start >= max_chars:
         return span
@@ -234,13 +254,15 @@ def add_neighbour(text: str, span: Span, chunk_sentences: list[ScoredSentence], 
                 continue
             neighbour = ordered[j]
             new_lo, new_hi = min(lo, neighbour.span.start), max(hi, neighbour.span.end)
-            if new_hi - new_lo > max_chars or "\n" in text[new_lo:new_hi]:
+            antecedent = j == first - 1 and not cause_before and _REFERS_BACK.match(
+                normalize_text(text[ordered[first].span.start:ordered[first].span.end]))
+            limit = max_chars * (1 + antecedent_overflow) if antecedent else max_chars
+            if new_hi - new_lo > limit or "\n" in text[new_lo:new_hi]:
                 continue  # too long, or another paragraph (another item of a list)
             if j > last:  # the next sentence goes on about the same subject
                 linked = _CONTINUES.match(normalize_text(text[neighbour.span.start:neighbour.span.end]))
             else:  # the answer refers back ("这场革命…", "此过程…"): its antecedent is before it
-                linked = j == first - 1 and (cause_before or _REFERS_BACK.match(
-                    normalize_text(text[ordered[first].span.start:ordered[first].span.end])))
+                linked = j == first - 1 and (cause_before or antecedent)
             if not linked and holds_answer is not None and not holds_answer(normalize_text(text[lo:hi])):
                 linked = holds_answer(normalize_text(text[neighbour.span.start:neighbour.span.end]))
             # items of a "；"-separated list are separate answers: only a link joins them, not a score

@@ -10,7 +10,7 @@ import pytest
 from index.metadata import question_places
 from qa.answer_types import NUMBER, PERSON, PLACE, TIME, answer_type, has_new_entity
 from qa.question import prepare_question
-from qa.extraction import ScoredSentence, add_neighbour, fill_paragraph
+from qa.extraction import ScoredSentence, SentenceScorer, add_neighbour, fill_paragraph, trim_to_window
 from qa.sentences import Span, split_sentences
 
 SHARED_NOTICE = ("对参加疫情防控的医务人员和防疫工作者取得的临时性工作补助和奖金，免征个人所得税；"
@@ -201,3 +201,34 @@ def test_a_how_question_gets_the_measures_after_the_heading(small_engine):
     assert not answer.no_answer
     assert "加强工地现场管理" in answer.text and "每日消毒两次" in answer.text
     assert "复工" not in answer.text and "责任单位" not in answer.text
+
+
+def test_an_antecedent_may_go_over_the_budget_by_the_overflow():
+    text = "高速线哈大客运专线是中国东北地区首条高速铁路，于2007年8月开工。该线贯穿东北三省，是世界首条运行于高寒地区的高速铁路。"
+    sentences = _scored(text, [0.2, 0.9])
+    assert len(text) > 50
+    within = add_neighbour(text, sentences[1].span, sentences, max_chars=50, min_ratio=0.8)
+    assert within == sentences[1].span  # the pair does not fit in 50
+    over = add_neighbour(text, sentences[1].span, sentences, max_chars=50, min_ratio=0.8, antecedent_overflow=0.5)
+    assert text[over.start:over.end] == text  # 1.5 x 50 holds it
+
+
+class _CoverageOnly(SentenceScorer):
+    def __init__(self) -> None:  # no index: coverage by plain word presence
+        pass
+
+    def coverage(self, words, text_norm, local=None):
+        return sum(w in text_norm for w in words) / max(1, len(words))
+
+
+def test_a_clause_window_moves_to_the_clause_naming_the_asked_entity():
+    sentence = ("海岸高速路阿22，它以什勒斯维希为起点，分别经过位于施塔德的易北河隧道和位于代德斯多夫的威悉河隧道，"
+                "与位于欧登堡和威廉港之间的阿29相交，并且在维斯特施塔德地区与阿28相连。")
+    words = ["欧登堡", "威廉港", "高速公路", "相交"]
+    span = Span(0, len(sentence))
+    plain = trim_to_window(sentence, span, words, _CoverageOnly(), max_chars=40)
+    assert "阿22" not in sentence[plain.start:plain.end]
+    names_road = lambda norm: "阿22" in norm  # noqa: E731 - stands in for has_new_entity
+    moved = trim_to_window(sentence, span, words, _CoverageOnly(), max_chars=40, holds_answer=names_road)
+    assert sentence[moved.start:moved.end].startswith("海岸高速路阿22，")
+    assert moved.end - moved.start <= 40
