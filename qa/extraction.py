@@ -179,6 +179,7 @@ def trim_to_window(text: str, span: Span, words: list[str], scorer: SentenceScor
 
 
 def _grow_window(clauses: list[Span], left: int, right: int, max_chars: int) -> tuple[int, int]:
+    """Widen the clause range [left, right] one clause at a time while it fits in ``max_chars``."""
     while True:
         grown = False
         for candidate in (right + 1, left - 1):  # prefer what follows the matched words
