@@ -215,21 +215,24 @@ def _reusable_vectors(previous: store.LoadedIndex | None) -> dict[str, list[tupl
 
 def _embed(embedder, chunks: list[Chunk], vectors: list, to_embed: list[int], titles: dict[str, str],
            config: IndexConfig, show_progress: bool, progress: ProgressFn | None) -> None:
+    """Fill ``vectors[i]`` for every ``i`` in ``to_embed``; a text shared by several chunks
+    (a passage reposted in several documents) is embedded once."""
     from tqdm import tqdm
 
+    chunk_texts = {i: dense_text(chunks[i], titles[chunks[i].doc_id], config.embed_max_chars) for i in to_embed}
+    unique = list(dict.fromkeys(chunk_texts.values()))
+    by_text: dict[str, np.ndarray] = {}
     batch = max(1, config.embed_batch_size)
-    bar = tqdm(total=len(to_embed), desc="嵌入文本块", unit="块", disable=not show_progress)
-    for offset in range(0, len(to_embed), batch):
-        ids = to_embed[offset:offset + batch]
-        texts = [dense_text(chunks[i], titles[chunks[i].doc_id], config.embed_max_chars) for i in ids]
-        unique = list(dict.fromkeys(texts))  # reposted passages: embed each text once
-        by_text = dict(zip(unique, embedder.embed_passages(unique)))
-        for i, text in zip(ids, texts):
-            vectors[i] = by_text[text]
-        bar.update(len(ids))
-        _progress(progress, 0.05 + 0.85 * (offset + len(ids)) / max(1, len(to_embed)),
-                  f"嵌入文本块 {offset + len(ids)}/{len(to_embed)}")
+    bar = tqdm(total=len(unique), desc="嵌入文本块", unit="块", disable=not show_progress)
+    for offset in range(0, len(unique), batch):
+        texts = unique[offset:offset + batch]
+        by_text.update(zip(texts, embedder.embed_passages(texts)))
+        bar.update(len(texts))
+        _progress(progress, 0.05 + 0.85 * (offset + len(texts)) / max(1, len(unique)),
+                  f"嵌入文本块 {offset + len(texts)}/{len(unique)}")
     bar.close()
+    for i, text in chunk_texts.items():
+        vectors[i] = by_text[text]
 
 
 def catalog_for(sources: list[Path]) -> dict[str, dict[str, Any]]:

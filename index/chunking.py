@@ -9,11 +9,9 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from index.cleaning import Line
 from index.config import IndexConfig
+from index.headings import SEPARATOR as SECTION_SEPARATOR
 from index.headings import SectionTracker, detect_heading, is_whole_line_heading
 from index.records import Chunk
-
-
-SECTION_SEPARATOR = " › "
 
 
 @dataclass
