@@ -1,6 +1,5 @@
 """What kind of answer a question asks for (a person, an organisation, a time, a number, a
-place), and whether
-a sentence holds one that the question does not already name.
+place), and whether a sentence holds one that the question does not already name.
 
 A question is a statement with its answer replaced by a question word ("谁", "哪一年", "多少",
 "哪里"); the sentence that answers it holds the question's words *and* something of the asked

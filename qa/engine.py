@@ -18,10 +18,9 @@ from index.records import SkippedFile
 from index.store import LoadedIndex, current_generation, load_index
 from index.tokenizer import cut_words
 from qa.config import QAConfig, QAOptions
-from qa.answer_types import ORG
+from qa.answer_types import ORG, has_new_entity
 from qa.extraction import (SentenceScorer, TermWeights, add_neighbour, extend_enumeration, fill_paragraph,
                            responsibility_note, trim_to_window)
-from qa.answer_types import has_new_entity
 from qa.question import prepare_question
 from qa.sentences import Span
 from qa.records import Answer, Citation, Highlight, Passage
