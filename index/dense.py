@@ -50,6 +50,14 @@ class DenseIndex:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
+    def similarity(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Inner product of the query with the stored vectors of ``ids`` (chunks outside the
+        nearest-k list still get their true score)."""
+        if len(ids) == 0:
+            return np.zeros(0, dtype=np.float32)
+        vectors = self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+        return vectors @ np.asarray(query, dtype=np.float32)
+
     def save(self, path: Path) -> None:
         import faiss
 

@@ -15,6 +15,7 @@ class QAConfig:
     fusion: str = "weighted"        # weighted | rrf
     dense_weight: float = 0.5       # weighted fusion: share of the min-max normalised dense score
     rrf_k: int = 60
+    exact_dense: bool = True        # true dense score for BM25-only candidates (False: the dense list's lowest; ncp dev hit@1 0.540 -> 0.553)
     metadata_boost: float = 0.15    # added when the question's place/year/body matches a document
     passage_copy_overlap: float = 0.6  # a passage sharing this share of its 4-grams with a better one is listed under it
     rerank_passages: int = 40       # passages whose sentences are scored (20 -> 40: ncp dev recall@5 0.871 -> 0.881)
@@ -32,6 +33,7 @@ class QAConfig:
     max_answer_chars: int = 80
     antecedent_overflow: float = 0.5  # "该线…" may bring its antecedent up to 1.5x the budget (0 -> 0.5: drcd hit@1 0.838 -> 0.845 at 67 -> 68 chars)
     max_explain_chars: int = 200    # how/why/what-measures questions (qa.question.wants_explanation)
+    max_measures_chars: int = 300
     max_list_chars: int = 400
     reranker: str = ""              # "st:/path/to/cross-encoder" to enable
 

@@ -202,8 +202,13 @@ class QAEngine:
             span = extend_enumeration(text, chunk.start, chunk.end, best.span, self.config.max_list_chars)
             if span.end - span.start > self.config.max_list_chars:
                 span = trim_to_window(text, span, words, self.scorer, self.config.max_list_chars)
+            elif span == best.span and prepared.wants_measures:
+                # "哪些措施" answered by an item's heading: its measures are the prose that follows
+                span = fill_paragraph(text, chunk.start, chunk.end, span, self.config.max_measures_chars)
         else:
             budget = self.config.max_explain_chars if prepared.wants_explanation else self.config.max_answer_chars
+            if prepared.wants_measures:
+                budget = self.config.max_measures_chars
             holds = None
             if prepared.answer_type and self.config.answer_type_bonus:
                 holds = lambda norm: has_new_entity(norm, prepared.answer_type, prepared.normalized)  # noqa: E731

@@ -218,6 +218,7 @@ _CONTINUES = re.compile(r"^[“「（(]?(它|其(?![他它余])|该|此|这|那|
 
 
 _REFERS_BACK = re.compile(r"^.{0,4}?(这|此|该|上述|前述|以上|同年|当时|次年|其后|之后)"
+                          r"|^[“「（(]?(他|她|它|牠)"  # a sentence opening on a pronoun: who "he" is, is before it
                           r"|^[“「（(]?(因此|所以|于是|因而|故而|由此|从而|遂)")  # an effect: its cause is before it
 # A sentence that gives a reason itself ("由于…", "…是因为…") needs no preceding one.
 _GIVES_CAUSE = re.compile(r"因为|由于|因其|缘于|源于|原因|为了|是为|以免|以便|旨在")
@@ -250,26 +251,28 @@ def add_neighbour(text: str, span: Span, chunk_sentences: list[ScoredSentence], 
     cause_before = wants_cause and not _GIVES_CAUSE.search(normalize_text(text[lo:hi]))
     for _ in range(3):
         grown = False
-        for j in ((first - 1, last + 1) if cause_before else (last + 1, first - 1)):
+        answered = holds_answer is not None and holds_answer(normalize_text(text[lo:hi]))
+        supplies = [holds_answer is not None and not answered and 0 <= j < len(ordered)
+                    and holds_answer(normalize_text(text[ordered[j].span.start:ordered[j].span.end]))
+                    for j in (first - 1, last + 1)]  # neighbours naming the asked entity the answer lacks
+        for j in ((first - 1, last + 1) if cause_before or supplies[0] else (last + 1, first - 1)):
             if not 0 <= j < len(ordered):
                 continue
             neighbour = ordered[j]
+            supplied = supplies[0] if j < first else supplies[1]
             new_lo, new_hi = min(lo, neighbour.span.start), max(hi, neighbour.span.end)
-            antecedent = j == first - 1 and not cause_before and _REFERS_BACK.match(
-                normalize_text(text[ordered[first].span.start:ordered[first].span.end]))
-            limit = max_chars * (1 + antecedent_overflow) if antecedent else max_chars
+            antecedent = j == first - 1 and not cause_before and bool(supplied or _REFERS_BACK.match(
+                normalize_text(text[ordered[first].span.start:ordered[first].span.end])))
+            limit = max_chars * (1 + antecedent_overflow) if antecedent or supplied else max_chars
             if new_hi - new_lo > limit or "\n" in text[new_lo:new_hi]:
                 continue  # too long, or another paragraph (another item of a list)
             if j > last:  # the next sentence goes on about the same subject
-                linked = _CONTINUES.match(normalize_text(text[neighbour.span.start:neighbour.span.end]))
+                linked = bool(supplied or _CONTINUES.match(normalize_text(text[neighbour.span.start:neighbour.span.end])))
             else:  # the answer refers back ("这场革命…", "此过程…"): its antecedent is before it
                 linked = j == first - 1 and (cause_before or antecedent)
-            if not linked and holds_answer is not None and not holds_answer(normalize_text(text[lo:hi])):
-                linked = holds_answer(normalize_text(text[neighbour.span.start:neighbour.span.end]))
             # items of a "；"-separated list are separate answers: only a link joins them, not a score
             list_item = text[neighbour.span.start:neighbour.span.end].rstrip().endswith(("；", ";")) if j < first \
                 else text[lo:hi].rstrip().endswith(("；", ";"))
-            answered = holds_answer is not None and holds_answer(normalize_text(text[lo:hi]))
             if linked or (not list_item and not answered and neighbour.score >= min_ratio * best.score):
                 lo, hi, grown = new_lo, new_hi, True
                 first, last = min(first, j), max(last, j)

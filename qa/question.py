@@ -19,8 +19,10 @@ _NUMBER_Q = re.compile(r"多少|几[个项家条次年月天人所座名批类]|
 _LIST_Q = re.compile(r"哪些|哪几|包括|包含|有哪|分别是|分别为|几项|几个方面|哪方面|列举|清单"
                      r"|哪.{0,2}[两二三四五六七八九十]+[个项条大方面点类种]")  # 哪“四个延长”, 哪三项
 # How/why/what-measures questions: the answer is an explanation, often a paragraph.
-_EXPLAIN_Q = re.compile(r"如何|怎么|怎样|为什么|为何|原因|措施|举措|要求|规定|内容|流程|程序|办法|方式|做法|具体|意义|作用|目的|特点|影响|情况"
+_EXPLAIN_Q = re.compile(r"如何|怎么|怎样|为什么|为何|原因|措施|举措|政策|要求|规定|内容|流程|程序|办法|方式|做法|具体|意义|作用|目的|特点|影响|情况"
                         r"|特征|外形|外貌|外观|形状|样子|模样|症状|用途")  # descriptions are paragraphs too
+# What-measures questions about a policy: the answer is the item's whole paragraph.
+_MEASURES_Q = re.compile(r"措施|举措|政策|要求|规定|内容|办法|流程|程序|做法|部署|安排|优惠|支持|扶持|帮助|服务")
 _CAUSE_Q = re.compile(r"为什么|为何|原因|何故|缘何|为啥|怎么会|why", re.I)
 _WHO_Q = re.compile(r"谁|哪个(部门|单位|机构)|哪家|什么(部门|单位|机构)|牵头|负责|主管|责任单位|由.{0,6}(负责|牵头)")
 
@@ -37,6 +39,7 @@ class PreparedQuestion:
     wants_who: bool = False
     wants_explanation: bool = False
     wants_cause: bool = False    # a why question: the answer is a reason
+    wants_measures: bool = False  # what measures/requirements: a policy item's paragraph
     answer_type: str = ""        # person | time | number | place | "" (see qa.answer_types)
 
 
@@ -65,4 +68,5 @@ def prepare_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> P
     prepared.answer_type = answer_type(normalized)
     prepared.wants_explanation = bool(_EXPLAIN_Q.search(normalized)) and not prepared.answer_type
     prepared.wants_cause = bool(_CAUSE_Q.search(normalized))
+    prepared.wants_measures = prepared.wants_explanation and not prepared.wants_cause and bool(_MEASURES_Q.search(normalized))
     return prepared

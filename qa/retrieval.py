@@ -123,6 +123,12 @@ class HybridRetriever:
             return []
         ids = np.array(sorted(candidates))
         bm25_c = bm25[ids]
+        if options.mode == "hybrid" and config.exact_dense:
+            # BM25's candidates outside the dense top list get their true similarity, not the list's floor
+            missing = np.array([i for i in ids if int(i) not in dense_scores], dtype=np.int64)
+            if len(missing):
+                similarity = self.index.dense.similarity(self._embed_query(question_norm), missing)
+                dense_scores.update(zip(missing.tolist(), similarity.tolist()))
         dense_c = np.array([dense_scores.get(int(i), min(dense_scores.values(), default=0.0)) for i in ids])
         if options.mode == "bm25":
             fused = _minmax(bm25_c)

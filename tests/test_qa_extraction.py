@@ -232,3 +232,42 @@ def test_a_clause_window_moves_to_the_clause_naming_the_asked_entity():
     moved = trim_to_window(sentence, span, words, _CoverageOnly(), max_chars=40, holds_answer=names_road)
     assert sentence[moved.start:moved.end].startswith("海岸高速路阿22，")
     assert moved.end - moved.start <= 40
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("上海市如何处理科研攻关与临床救治的关系？", ""),   # 如何处理 holds 何处 but asks no place
+    ("任何时候都可以办理吗？", ""),                      # 任何时 is not 何时
+    ("该项目在何处施工？", PLACE),
+    ("工程何时完工？", TIME),
+])
+def test_question_words_inside_other_words_ask_for_no_type(question, kind):
+    assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize("question, measures", [
+    ("东营市对雇佣全日制大学生的企业有何补贴政策？", True),
+    ("建筑工地如何加强现场管理？", False),
+    ("为什么要暂停招聘？", False),
+    ("蓬江区接管了多少个停车场", False),
+])
+def test_what_measures_questions_are_told_apart(question, measures):
+    assert prepare_question(question).wants_measures is measures
+
+
+def test_an_answer_lacking_the_asked_entity_takes_the_sentence_before_that_names_it():
+    text = "后梁末帝乾化二年敦煌迎来新的统治者曹议金。他主张与近邻修好并大力发展农牧业。莫高窟开始了新的时代。"
+    sentences = _scored(text, [0.3, 0.9, 0.7])
+    names_person = lambda norm: "曹议金" in norm  # noqa: E731 - stands in for has_new_entity
+    span = add_neighbour(text, sentences[1].span, sentences, max_chars=40, min_ratio=0.6,
+                         holds_answer=names_person, antecedent_overflow=0.5)
+    assert text[span.start:span.end] == "后梁末帝乾化二年敦煌迎来新的统治者曹议金。他主张与近邻修好并大力发展农牧业。"
+    # a sentence opening on a pronoun brings its antecedent even without an asked type
+    plain = add_neighbour(text, sentences[1].span, sentences, max_chars=40, min_ratio=0.95, antecedent_overflow=0.5)
+    assert text[plain.start:plain.end].startswith("后梁末帝")
+
+
+def test_a_what_measures_question_gets_the_whole_item_paragraph(small_engine):
+    short = small_engine.answer("某市对图书馆总分馆制度建设有哪些措施？")
+    assert not short.no_answer
+    assert "建成区县分馆十二个" in short.text
+    assert small_engine.config.max_measures_chars > small_engine.config.max_explain_chars
