@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.metadata import question_places
@@ -271,3 +272,21 @@ def test_a_what_measures_question_gets_the_whole_item_paragraph(small_engine):
     assert not short.no_answer
     assert "建成区县分馆十二个" in short.text
     assert small_engine.config.max_measures_chars > small_engine.config.max_explain_chars
+
+
+def test_bm25_candidates_outside_the_dense_list_get_their_true_dense_score(small_engine, monkeypatch):
+    from qa.config import QAConfig, QAOptions
+    from qa.retrieval import HybridRetriever
+    from index.tokenizer import cut_words
+
+    dense = small_engine.index.dense
+    nearest_only = dense.search
+    monkeypatch.setattr(dense, "search", lambda query, k: tuple(a[:1] for a in nearest_only(query, k)))
+    question = prepare_question("疫情防控期间某市的人员管理、消毒和办税有哪些规定？").normalized
+    retriever = HybridRetriever(small_engine.index, QAConfig(), small_engine._query_vector)
+    hits = retriever.retrieve(question, cut_words(question), QAOptions(), 10)
+    assert len(hits) > 1  # one from the (cut) dense list, the rest from BM25
+    true = dense.similarity(small_engine._query_vector(question), [h.chunk_id for h in hits])
+    assert np.allclose([h.dense for h in hits], true, atol=1e-4)
+    floor = HybridRetriever(small_engine.index, QAConfig(exact_dense=False), small_engine._query_vector)
+    assert len({round(h.dense, 6) for h in floor.retrieve(question, cut_words(question), QAOptions(), 10)}) == 1
