@@ -32,7 +32,7 @@ class QAConfig:
     neighbour_ratio: float = 0.6    # add the next/previous sentence scoring >= this share of the best (1.0: off; 0.8 -> 0.6: cmrc dev hit@1 0.766 -> 0.778 at 60 -> 70 chars)
     max_answer_chars: int = 80
     antecedent_overflow: float = 0.5  # "该线…" may bring its antecedent up to 1.5x the budget (0 -> 0.5: drcd hit@1 0.838 -> 0.845 at 67 -> 68 chars)
-    max_explain_chars: int = 200    # how/why/what-measures questions (qa.question.wants_explanation)
+    max_explain_chars: int = 200    # how/why and describe-it questions (qa.question.wants_explanation)
     max_measures_chars: int = 300   # what-measures questions (qa.question.wants_measures; 200 -> 300: ncp dev hit@1 0.553 -> 0.564, cmrc level)
     max_list_chars: int = 400
     reranker: str = ""              # "st:/path/to/cross-encoder" to enable
