@@ -206,9 +206,9 @@ class QAEngine:
                 # "哪些措施" answered by an item's heading: its measures are the prose that follows
                 span = fill_paragraph(text, chunk.start, chunk.end, span, self.config.max_measures_chars)
         else:
-            budget = self.config.max_explain_chars if prepared.wants_explanation else self.config.max_answer_chars
-            if prepared.wants_measures:
-                budget = self.config.max_measures_chars
+            budget = (self.config.max_measures_chars if prepared.wants_measures
+                      else self.config.max_explain_chars if prepared.wants_explanation
+                      else self.config.max_answer_chars)
             holds = None
             if prepared.answer_type and self.config.answer_type_bonus:
                 holds = lambda norm: has_new_entity(norm, prepared.answer_type, prepared.normalized)  # noqa: E731

@@ -127,9 +127,10 @@ class HybridRetriever:
             # BM25's candidates outside the dense top list get their true similarity, not the list's floor
             missing = np.array([i for i in ids if int(i) not in dense_scores], dtype=np.int64)
             if len(missing):
-                similarity = self.index.dense.similarity(self._embed_query(question_norm), missing)
+                similarity = self.index.dense.similarity(query_vector, missing)
                 dense_scores.update(zip(missing.tolist(), similarity.tolist()))
-        dense_c = np.array([dense_scores.get(int(i), min(dense_scores.values(), default=0.0)) for i in ids])
+        floor = min(dense_scores.values(), default=0.0)  # candidates the dense list did not score
+        dense_c = np.array([dense_scores.get(int(i), floor) for i in ids])
         if options.mode == "bm25":
             fused = _minmax(bm25_c)
         elif options.mode == "dense":
