@@ -18,6 +18,8 @@ class QAConfig:
     exact_dense: bool = True        # true dense score for BM25-only candidates (False: the dense list's lowest; ncp dev hit@1 0.540 -> 0.553)
     metadata_boost: float = 0.15    # added when the question's place/year/body matches a document
     passage_copy_overlap: float = 0.6  # a passage sharing this share of its 4-grams with a better one is listed under it
+    join_ranks: int = 10            # neighbouring chunks of one document both in the first this many are one passage (1: off)
+    join_max_chars: int = 800       # longest joined passage
     rerank_passages: int = 40       # passages whose sentences are scored (20 -> 40: ncp dev recall@5 0.871 -> 0.881)
     passage_order_weight: float = 0.0  # passage order: this share of retrieval score, the rest best-sentence score (0.5 -> 0.0: ncp dev recall@5 0.845 -> 0.871)
     no_answer_threshold: float = 0.20  # best no-answer F1 on the seeds dev split (0.444; 0.25 gave 0.414)

@@ -24,7 +24,7 @@ from qa.extraction import (SentenceScorer, TermWeights, add_neighbour, extend_en
 from qa.question import prepare_question
 from qa.sentences import Span
 from qa.records import Answer, Citation, Highlight, Passage
-from qa.retrieval import HybridRetriever
+from qa.retrieval import HybridRetriever, passage_bounds
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
@@ -129,6 +129,11 @@ class QAEngine:
         for rank in order[:3]:
             sentences[rank].sort(key=lambda s: -s.score)
 
+    @staticmethod
+    def _passage_text(index: LoadedIndex, hit) -> str:
+        start, end = passage_bounds(index.chunks, hit)
+        return index.documents[index.chunks[hit.chunk_id].doc_id].document.text[start:end]
+
     @property
     def manifest(self) -> dict[str, Any]:
         return self.index.manifest
@@ -151,12 +156,13 @@ class QAEngine:
         words = cut_words(prepared.normalized)
         limit = max(options.top_k, self.config.rerank_passages)
         hits = retriever.retrieve(prepared.normalized, words, options, limit, timings)
+        hits = retriever.join_neighbours(hits)
         if not hits:
             return Answer(prepared.text, True, MESSAGES["no_match"], reason="no_match", notes=prepared.notes,
                           timings_ms=timings)
         t0 = time.perf_counter()
         if self._reranker is not None:
-            texts = [index.chunks[h.chunk_id].text for h in hits]
+            texts = [self._passage_text(index, h) for h in hits]
             for hit, score in zip(hits, self._reranker.scores(prepared.text, texts)):
                 hit.score = score
             hits.sort(key=lambda h: -h.score)
@@ -187,9 +193,10 @@ class QAEngine:
             hit = hits[rank]
             chunk = index.chunks[hit.chunk_id]
             stored = index.documents[chunk.doc_id]
+            start, end = passage_bounds(index.chunks, hit)
             highlights = [Highlight(sentences[rank][0].span.start, sentences[rank][0].span.end)] if sentences[rank] else []
-            passages.append(Passage(chunk.doc_id, stored.document.title, chunk.section, chunk.start, chunk.end,
-                                    chunk.text, combined[rank], hit.chunk_id, stored.meta.get("place", ""),
+            passages.append(Passage(chunk.doc_id, stored.document.title, chunk.section, start, end,
+                                    stored.document.text[start:end], combined[rank], hit.chunk_id, stored.meta.get("place", ""),
                                     stored.meta.get("year"), highlights, list(hit.also_published_as)))
         if best is None:
             return Answer(prepared.text, True, MESSAGES["low_confidence"], reason="low_confidence",
@@ -198,13 +205,14 @@ class QAEngine:
         chunk = index.chunks[hit.chunk_id]
         stored = index.documents[chunk.doc_id]
         text = stored.document.text
+        chunk_start, chunk_end = passage_bounds(index.chunks, hit)  # the passage: the chunk and joined neighbours
         if prepared.wants_list:
-            span = extend_enumeration(text, chunk.start, chunk.end, best.span, self.config.max_list_chars)
+            span = extend_enumeration(text, chunk_start, chunk_end, best.span, self.config.max_list_chars)
             if span.end - span.start > self.config.max_list_chars:
                 span = trim_to_window(text, span, words, self.scorer, self.config.max_list_chars)
             elif span == best.span and prepared.wants_measures:
                 # "哪些措施" answered by an item's heading: its measures are the prose that follows
-                span = fill_paragraph(text, chunk.start, chunk.end, span, self.config.max_measures_chars)
+                span = fill_paragraph(text, chunk_start, chunk_end, span, self.config.max_measures_chars)
         else:
             budget = (self.config.max_measures_chars if prepared.wants_measures
                       else self.config.max_explain_chars if prepared.wants_explanation
@@ -212,12 +220,14 @@ class QAEngine:
             holds = None
             if prepared.answer_type and self.config.answer_type_bonus:
                 holds = lambda norm: has_new_entity(norm, prepared.answer_type, prepared.normalized)  # noqa: E731
-            span = trim_to_window(text, best.span, words, self.scorer, budget, holds)
+            # the clause that answers holds the question's other words, not the topic's name
+            span = trim_to_window(text, best.span, words, self.scorer, budget, holds,
+                                  focus=self.scorer.focus_words(words, stored, chunk))
             span = add_neighbour(text, span, sentences[best.hit_rank], budget, self.config.neighbour_ratio, holds,
                                  wants_cause=prepared.wants_cause,
                                  antecedent_overflow=self.config.antecedent_overflow)
             if prepared.wants_explanation and not prepared.wants_cause:
-                span = fill_paragraph(text, chunk.start, chunk.end, span, budget)
+                span = fill_paragraph(text, chunk_start, chunk_end, span, budget)
         spans = [span]
         if prepared.answer_type == ORG:  # "who leads X": the item's "(牵头单位：…)" note
             note = responsibility_note(text, span)
@@ -226,7 +236,7 @@ class QAEngine:
                     spans = [Span(span.start, note.end)]
                 else:
                     spans = [span, note]
-        context = " ".join((stored.document.title, stored.meta.get("title", ""), chunk.section, chunk.text))
+        context = " ".join((stored.document.title, stored.meta.get("title", ""), chunk.section, text[chunk_start:chunk_end]))
         confidence = self._confidence(prepared, best, context)
         if passages and passages[0].chunk_id == hit.chunk_id:
             passages[0].highlights = [Highlight(s.start, s.end) for s in spans]

@@ -14,6 +14,7 @@ from index.normalize import normalize_text
 from index.store import LoadedIndex
 from qa.answer_types import ORG, has_new_entity
 from qa.question import PreparedQuestion
+from qa.retrieval import member_score, passage_bounds
 from qa.sentences import Span, split_clauses, split_sentences
 
 _DIGIT = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万亿两]+(?:个|项|家|条|次|年|月|日|天|人|所|座|名|批|类|元|亩|公里|%|倍)")
@@ -86,6 +87,16 @@ class SentenceScorer:
         return rest if not topical else 0.85 * rest + 0.15 * self.coverage(topical, text_norm)
 
     @staticmethod
+    def context_norm(stored, chunk) -> str:
+        """What a passage is about, normalised: its document's title and its section path."""
+        return normalize_text((stored.document.title or stored.meta.get("title", "")) + " " + chunk.section)
+
+    def focus_words(self, words: list[str], stored, chunk) -> list[str]:
+        """The question's words that are not the passage's topic (all of them when every word is)."""
+        context = self.context_norm(stored, chunk)
+        return [w for w in words if w not in context] or words
+
+    @staticmethod
     def _local_rarity(words: list[str], sentences_norm: list[str]) -> dict[str, float]:
         """Words found in every sentence of a passage (its subject) tell sentences apart less
         than words found in one: scale each from 0.5 (everywhere) to 1.0 (in one sentence)."""
@@ -108,7 +119,8 @@ class SentenceScorer:
         for rank, (hit, passage_score) in enumerate(zip(hits, passage_scores)):
             chunk = self.index.chunks[hit.chunk_id]
             stored = self.index.documents[chunk.doc_id]
-            context_norm = normalize_text((stored.document.title or stored.meta.get("title", "")) + " " + chunk.section)
+            start, end = passage_bounds(self.index.chunks, hit)
+            context_norm = self.context_norm(stored, chunk)
             topic = {w for w in words if w in context_norm}
             focus_bigrams = q_bigrams
             if topic:  # the topic's own bigrams match its introduction, not the answer
@@ -116,7 +128,7 @@ class SentenceScorer:
                 for word in sorted(topic, key=len, reverse=True):
                     rest = rest.replace(word, " ")
                 focus_bigrams = {b for b in (_bigrams_within(rest)) if b} or q_bigrams
-            spans = [sp for sp in split_sentences(chunk.text, chunk.start)
+            spans = [sp for sp in split_sentences(stored.document.text[start:end], start)
                      if len(_PUNCT.sub("", stored.document.text[sp.start:sp.end])) >= 2]
             sentences = [stored.document.text[sp.start:sp.end] for sp in spans]
             norms = [normalize_text(sentence) for sentence in sentences]
@@ -129,8 +141,11 @@ class SentenceScorer:
                 bigram = len(focus_bigrams & _bigrams(norm)) / max(1, len(focus_bigrams))
                 coverage = 0.7 * cov_sentence + 0.3 * cov_context  # evidence for the confidence
                 w_cov, w_bigram, w_passage = self.mix
+                own_score = passage_score
+                if hit.joined and hit.score > 0:  # a sentence of a joined neighbour keeps that chunk's evidence
+                    own_score = passage_score * member_score(self.index.chunks, hit, span.start) / hit.score
                 score = (w_cov * (0.7 * cov_focus + 0.3 * cov_context) + w_bigram * bigram
-                         + w_passage * (passage_score / top if top > 0 else 0.0))
+                         + w_passage * (own_score / top if top > 0 else 0.0))
                 if not (question.wants_who or question.answer_type == ORG) and _NOTE_ONLY.match(sentence):
                     score -= 0.2  # "（责任单位：…）" alone answers only who-is-responsible questions
                 if question.wants_number and _DIGIT.search(sentence):
@@ -149,7 +164,7 @@ class SentenceScorer:
 
 
 def trim_to_window(text: str, span: Span, words: list[str], scorer: SentenceScorer, max_chars: int,
-                   holds_answer: Callable[[str], bool] | None = None) -> Span:
+                   holds_answer: Callable[[str], bool] | None = None, focus: list[str] | None = None) -> Span:
     """The contiguous clauses of the sentence (at most ``max_chars``) around the best-matching
     clause. With ``holds_answer``, a window without an entity of the asked type is moved to
     take the nearest clause that names one ("…的阿29相交" is no answer to "which motorway" when
@@ -160,7 +175,11 @@ def trim_to_window(text: str, span: Span, words: list[str], scorer: SentenceScor
     clauses = split_clauses(sentence, span.start)
     if len(clauses) <= 1:
         return Span(span.start, span.start + max_chars)
-    best = max(range(len(clauses)), key=lambda i: scorer.coverage(words, normalize_text(text[clauses[i].start:clauses[i].end])))
+    def clause_score(i: int) -> float:
+        clause = normalize_text(text[clauses[i].start:clauses[i].end])
+        return scorer.coverage(words, clause) + (scorer.coverage(focus, clause) if focus else 0.0)
+
+    best = max(range(len(clauses)), key=clause_score)
     left, right = _grow_window(clauses, best, best, max_chars)
     if holds_answer is not None and not holds_answer(normalize_text(text[clauses[left].start:clauses[right].end])):
         holders = [i for i in range(len(clauses))

@@ -21,6 +21,7 @@ class Hit:
     bm25: float = 0.0
     dense: float = 0.0
     also_published_as: list[str] = field(default_factory=list)
+    joined: list["Hit"] = field(default_factory=list)  # neighbouring chunks of the same document shown with this one
 
 
 class PlaceVocabulary:
@@ -61,6 +62,7 @@ class HybridRetriever:
         self._doc_of = np.array([c.doc_id for c in index.chunks], dtype=object)
         self._years = {d: s.meta.get("year") for d, s in index.documents.items()}
         self._shingle_cache: dict[int, frozenset[str]] = {}
+        self._ordinal = _ordinals_in_document(index.chunks)
 
     def _mask(self, options: QAOptions) -> np.ndarray | None:
         if not (options.doc_ids or options.places or options.years):
@@ -191,6 +193,68 @@ class HybridRetriever:
             if len(kept) >= limit:
                 break
         return kept
+
+    def join_neighbours(self, hits: list[Hit]) -> list[Hit]:
+        """Show neighbouring chunks of one document as one passage when both rank in the first
+        ``join_ranks``: an answer that runs over a chunk boundary (a list whose items go on in
+        the next chunk, a heading and its body) is then whole in one passage, and the top of
+        the list is not spent on two halves of one paragraph. The joined passage keeps the
+        better rank and score and is at most ``join_max_chars`` long."""
+        window, max_chars = self.config.join_ranks, self.config.join_max_chars
+        if window <= 1 or max_chars <= 0:
+            return hits
+        kept: list[Hit] = []
+        for rank, hit in enumerate(hits):
+            host = None
+            if rank < window:
+                chunk = self.index.chunks[hit.chunk_id]
+                for other in kept:
+                    if self._doc_of[other.chunk_id] != chunk.doc_id:
+                        continue
+                    positions = [self._ordinal[h.chunk_id] for h in (other, *other.joined)]
+                    if self._ordinal[hit.chunk_id] not in (min(positions) - 1, max(positions) + 1):
+                        continue
+                    start, end = passage_bounds(self.index.chunks, other)
+                    if max(end, chunk.end) - min(start, chunk.start) <= max_chars:
+                        host = other
+                        break
+            if host is None:
+                kept.append(hit)
+                continue
+            host.joined.append(hit)
+            host.also_published_as.extend(d for d in hit.also_published_as if d not in host.also_published_as)
+        return kept
+
+
+def passage_bounds(chunks, hit: Hit) -> tuple[int, int]:
+    """Document offsets of the passage a hit shows: its chunk and any joined neighbours."""
+    if not hit.joined:
+        chunk = chunks[hit.chunk_id]
+        return chunk.start, chunk.end
+    members = [chunks[h.chunk_id] for h in (hit, *hit.joined)]
+    return min(c.start for c in members), max(c.end for c in members)
+
+
+def member_score(chunks, hit: Hit, offset: int) -> float:
+    """The retrieval score of the chunk of a (joined) passage that holds ``offset``: a
+    sentence keeps its own chunk's evidence, not its better-ranked neighbour's."""
+    for member in (hit, *hit.joined):
+        chunk = chunks[member.chunk_id]
+        if chunk.start <= offset < chunk.end:
+            return member.score
+    return hit.score
+
+
+def _ordinals_in_document(chunks) -> list[int]:
+    """Each chunk's position among its document's chunks (by start offset)."""
+    by_doc: dict[str, list[int]] = {}
+    for chunk in chunks:
+        by_doc.setdefault(chunk.doc_id, []).append(chunk.chunk_id)
+    ordinal = [0] * len(chunks)
+    for ids in by_doc.values():
+        for position, chunk_id in enumerate(sorted(ids, key=lambda i: (chunks[i].start, chunks[i].end))):
+            ordinal[chunk_id] = position
+    return ordinal
 
 
 def _rrf(scores: np.ndarray, k: int) -> np.ndarray:
