@@ -235,6 +235,19 @@ def test_a_clause_window_moves_to_the_clause_naming_the_asked_entity():
     assert moved.end - moved.start <= 40
 
 
+def test_a_clause_window_follows_the_words_that_are_not_the_topic():
+    # "世界裸体自行车游行组织号召人们拒绝对什么的依赖": the topic's name fills the first clause
+    sentence = ("世界裸体自行车游行组织是一个国际性的自行车组织，参与者集体规划及聚会，共同以人力交通工具骑车，"
+                "以号召人们拒绝对石油的依赖，并且赞颂身体的力量与个人性。")
+    words = ["世界", "裸体", "自行车", "游行", "组织", "号召", "人们", "拒绝", "依赖"]
+    span = Span(0, len(sentence))
+    plain = trim_to_window(sentence, span, words, _CoverageOnly(), max_chars=30)
+    assert "石油" not in sentence[plain.start:plain.end]
+    focused = trim_to_window(sentence, span, words, _CoverageOnly(), max_chars=30, focus=["号召", "人们", "拒绝", "依赖"])
+    assert "拒绝对石油的依赖" in sentence[focused.start:focused.end]
+    assert focused.end - focused.start <= 30
+
+
 @pytest.mark.parametrize("question, kind", [
     ("上海市如何处理科研攻关与临床救治的关系？", ""),   # 如何处理 holds 何处 but asks no place
     ("任何时候都可以办理吗？", ""),                      # 任何时 is not 何时

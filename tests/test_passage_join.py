@@ -1,0 +1,110 @@
+"""Neighbouring chunks of one document that both rank high are shown as one passage
+(qa.retrieval.HybridRetriever.join_neighbours), on a small corpus this test writes itself."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.config import QAConfig, QAOptions
+from qa.retrieval import Hit, HybridRetriever, member_score, passage_bounds
+
+MEASURES = [
+    "对受疫情影响较大的中小企业，免收三个月房租，由各区县财政给予出租方适当补助",
+    "对暂时困难的企业，缓缴养老保险、失业保险和工伤保险单位缴费部分，缓缴期限不超过六个月",
+    "对新招用本地劳动力的企业，按每人一千元标准给予一次性吸纳就业补贴",
+    "对疫情防控重点保障物资生产企业，新增贷款由市财政按贷款利率的百分之五十给予贴息",
+    "对开展线上培训的企业，按实际培训人数给予每人五百元的职业技能培训补贴",
+    "对参与疫情防控物资运输的物流企业，按运输里程给予每公里两元的运费补助",
+    "对因疫情延期开工的建设项目，合同工期相应顺延，不计入违约责任",
+    "对受疫情影响无法按期申报纳税的企业，依法办理延期申报，免予行政处罚",
+    "对小微企业和个体工商户的水电气费用，实行欠费不停供，六个月内补缴免收滞纳金",
+    "对外贸企业，开辟出口退税绿色通道，退税办理时间压缩到五个工作日以内",
+    "对文化旅游企业，暂退百分之八十的旅行社质量保证金，期限两年",
+    "对餐饮住宿企业，给予每家最高五万元的疫情期间经营补贴",
+    "对困难企业的职工，由工会组织给予每人三百元的生活救助，并提供心理疏导服务",
+    "对新设立的科技型中小企业，三年内按其缴纳税收地方留成部分的一半给予奖励",
+    "对企业研发投入，按上年度研发费用的百分之十给予补助，最高不超过两百万元",
+    "对入驻孵化器的初创企业，减免一年的场地租金和物业管理费用",
+    "对参与政府采购的中小企业，预付款比例提高到合同金额的百分之三十以上",
+    "对恢复生产的农业经营主体，按种植面积给予每亩一百元的生产补贴",
+    "对受疫情影响的个体工商户，免收一年的市场管理费和摊位费",
+    "对开展稳岗培训的企业，按培训课时给予每课时五十元的补贴",
+]
+LONG_NOTICE = ("为支持企业共渡难关，现就有关措施通知如下。"
+               + "".join(f"{text}。" for text in MEASURES)
+               + "以上措施自发布之日起施行，有效期至疫情结束后三个月。")
+
+CORPUS = [
+    {"doc_id": "measures", "title": "某市支持中小企业共渡难关的若干措施", "text": LONG_NOTICE},
+    {"doc_id": "library", "title": "某市公共图书馆开放公告",
+     "text": "疫情期间，市图书馆暂停开放，读者可通过数字图书馆借阅电子图书。恢复开放时间另行通知。"},
+    {"doc_id": "traffic", "title": "某市交通管制通告",
+     "text": "即日起，进入本市的车辆须在检查站接受体温检测，货运车辆凭通行证优先通行。"},
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    from qa.engine import QAEngine
+
+    folder = tmp_path_factory.mktemp("join-corpus")
+    corpus = folder / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in CORPUS), encoding="utf-8")
+    return QAEngine.open(index_dir=folder / "index", sources=[corpus])
+
+
+def _chunks_of(engine, doc_id: str) -> list[int]:
+    return sorted((c.chunk_id for c in engine.index.chunks if c.doc_id == doc_id),
+                  key=lambda i: engine.index.chunks[i].start)
+
+
+def test_the_long_notice_makes_several_chunks(engine):
+    assert len(_chunks_of(engine, "measures")) >= 3
+
+
+def test_neighbouring_chunks_in_the_first_ranks_become_one_passage(engine):
+    first, second, third = _chunks_of(engine, "measures")[:3]
+    other = _chunks_of(engine, "library")[0]
+    retriever = HybridRetriever(engine.index, QAConfig(join_ranks=10), engine._query_vector)
+    hits = [Hit(first, 1.0), Hit(other, 0.9), Hit(second, 0.8)]
+    joined = retriever.join_neighbours(hits)
+    assert [h.chunk_id for h in joined] == [first, other]
+    assert [h.chunk_id for h in joined[0].joined] == [second]
+    chunks = engine.index.chunks
+    assert passage_bounds(chunks, joined[0]) == (chunks[first].start, chunks[second].end)
+    # a sentence keeps the score of its own chunk
+    assert member_score(chunks, joined[0], chunks[first].start) == 1.0
+    assert member_score(chunks, joined[0], chunks[second].end - 1) == 0.8
+    # a chunk two places away is no neighbour; the third one is, of the joined passage
+    assert [h.chunk_id for h in retriever.join_neighbours([Hit(first, 1.0), Hit(third, 0.9)])] == [first, third]
+    assert len(retriever.join_neighbours([Hit(first, 1.0), Hit(second, 0.9), Hit(third, 0.8)])) == 1
+
+
+def test_joining_respects_the_rank_window_and_the_length_limit(engine):
+    first, second = _chunks_of(engine, "measures")[:2]
+    others = [Hit(c.chunk_id, 0.5) for c in engine.index.chunks if c.doc_id != "measures"]
+    narrow = HybridRetriever(engine.index, QAConfig(join_ranks=2), engine._query_vector)
+    hits = [Hit(first, 1.0), *others, Hit(second, 0.1)]
+    assert len(narrow.join_neighbours(hits)) == len(hits)  # the neighbour ranks outside the window
+    chunks = engine.index.chunks
+    short = HybridRetriever(engine.index, QAConfig(join_max_chars=chunks[second].end - chunks[first].start - 1),
+                            engine._query_vector)
+    assert len(short.join_neighbours([Hit(first, 1.0), Hit(second, 0.9)])) == 2
+    off = HybridRetriever(engine.index, QAConfig(join_ranks=1), engine._query_vector)
+    assert len(off.join_neighbours([Hit(first, 1.0), Hit(second, 0.9)])) == 2
+
+
+def test_a_joined_passage_is_shown_and_cited_from_the_original_text(engine):
+    answer = engine.answer("某市对中小企业的社会保险、贷款贴息和房租有哪些支持措施？", QAOptions(top_k=5))
+    assert answer.passages
+    for passage in answer.passages:
+        stored = engine.index.documents[passage.doc_id].document.text
+        assert stored[passage.start:passage.end] == passage.text
+    single_chunks = {(c.start, c.end) for c in engine.index.chunks}
+    notice = [p for p in answer.passages if p.doc_id == "measures"]
+    assert len(notice) < len(_chunks_of(engine, "measures"))
+    assert any((p.start, p.end) not in single_chunks for p in notice)  # one passage over two chunks
+    text = engine.index.documents["measures"].document.text
+    for citation in answer.citations:
+        assert text[citation.start:citation.end] == citation.quote
