@@ -7,10 +7,11 @@ type that the question lacks. That is a property of the language, not of a colle
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from index.tokenizer import pos_cut
 
-PERSON, ORG, TIME, NUMBER, PLACE = "person", "organisation", "time", "number", "place"
+PERSON, ORG, TIME, NUMBER, PLACE, COLOUR = "person", "organisation", "time", "number", "place", "colour"
 
 _QUESTION_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (TIME, re.compile(r"(?<![任如])何时|什么时候|什么时间|哪一?年|哪一?天|哪一?日|几月|几号|几日|何年|何日|哪个(朝代|世纪|年代|时期|月份?)|"
@@ -20,7 +21,22 @@ _QUESTION_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (PLACE, re.compile(r"哪里|哪儿|(?<![任如])何处|(?<![任如])何地|什么地方|哪个(国家|城市|省份?|地区|地方|州|县|市|区|岛|城)|"
                        r"哪一?(国|省|市|城市|国家|州|县|地区)|在哪|位于")),
     (NUMBER, re.compile(r"多少|几(?!乎)|多大|多长|多高|多重|多远|多深|多宽|多快|多厚|第几|比例|占比|百分之|增长率|金额|数额")),
+    (COLOUR, re.compile(r"(什么|何种|哪种|哪些|哪.{1,2}种)颜色|什么色|何色|颜色(是|为|呈)")),
 )
+
+# What a number question measures decides the unit its answer carries: a weight is in 公斤,
+# a height in 米. A number in another unit (a year, a count) answers another question.
+_UNITS = (
+    (re.compile(r"体重|重量|多重"), r"公斤|千克|克|吨|斤|磅|kg"),
+    (re.compile(r"多长|长度|全长|身长|体长|多高|高度|身高|海拔|多远|距离|多深|深度|多宽|宽度|直径|半径|多厚|厚度"),
+     r"米|公里|千米|厘米|毫米|英尺|英里|公尺|呎|吋|英寸|km|cm|mm|m(?![a-z])"),
+    (re.compile(r"面积|占地"), r"平方|公顷|亩|㎡"),
+    (re.compile(r"人口|多少人|几人|人数"), r"人|户"),
+    (re.compile(r"多少钱|价格|金额|费用|票价|售价|造价|收入|资金|投资|成本|市值"), r"元|美元|欧元|英镑|日元|港元|港币|镑"),
+    (re.compile(r"温度|气温"), r"度|℃|°"),
+)
+_NUMERAL = r"(?:[0-9０-９]+(?:[.,．][0-9０-９]+)*|[〇零一二两三四五六七八九十百千万亿]{1,8})\s*[万亿千百多余几]*\s*"
+_COLOUR = re.compile(r"(?:[红橙黄绿青蓝紫黑白灰棕褐金银粉赤]|咖啡|橄榄)[\u4e00-\u9fff]{0,2}?色")
 
 _DATE = re.compile(r"[0-9０-９]{1,4}\s*(年|月|日|世纪|年代)|[〇零一二三四五六七八九十百]{1,4}(年|月|日|世纪|年代)|"
                    r"[春夏秋冬]季|[上中下]旬|(公元|西元)前?")
@@ -39,11 +55,27 @@ def answer_type(question_norm: str) -> str:
     return ""
 
 
-def _entities(text: str, kind: str) -> set[str]:
+def unit_pattern(question_norm: str) -> re.Pattern[str] | None:
+    """A number with the unit of what the question measures ("体重" → 公斤, "多高" → 米), or None."""
+    for asked, units in _UNITS:
+        if asked.search(question_norm):
+            return _unit_regex(units)
+    return None
+
+
+@lru_cache(maxsize=None)
+def _unit_regex(units: str) -> re.Pattern[str]:
+    return re.compile(_NUMERAL + f"(?:{units})")
+
+
+def _entities(text: str, kind: str, question_norm: str = "") -> set[str]:
     if kind == TIME:
         return {m.group(0) for m in _DATE.finditer(text)}
     if kind == NUMBER:
-        return {m.group(0) for m in _NUMBER.finditer(text)}
+        measured = unit_pattern(question_norm)
+        return {m.group(0) for m in (measured or _NUMBER).finditer(text)}
+    if kind == COLOUR:
+        return {m.group(0) for m in _COLOUR.finditer(text)}
     if kind == ORG:
         return {m.group(0) for m in _ORG.finditer(text)}
     flags = ("nr", "nrfg", "nrt") if kind == PERSON else ("ns", "nsf")
@@ -54,4 +86,4 @@ def has_new_entity(sentence_norm: str, kind: str, question_norm: str) -> bool:
     """Whether the sentence names a ``kind`` entity that the question does not contain."""
     if not kind:
         return False
-    return any(entity not in question_norm for entity in _entities(sentence_norm, kind))
+    return any(entity not in question_norm for entity in _entities(sentence_norm, kind, question_norm))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from index.metadata import question_places
-from qa.answer_types import NUMBER, PERSON, PLACE, TIME, answer_type, has_new_entity
+from qa.answer_types import COLOUR, NUMBER, PERSON, PLACE, TIME, answer_type, has_new_entity
 from qa.question import prepare_question
 from qa.extraction import ScoredSentence, SentenceScorer, add_neighbour, fill_paragraph, trim_to_window
 from qa.sentences import Span, split_sentences
@@ -63,6 +63,22 @@ def small_engine(tmp_path_factory):
 ])
 def test_answer_type_of_a_question(question, kind):
     assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize("question, sentence, holds", [
+    ("尤金袋鼠的体重大约是多少？", "尤金袋鼠很细小，约只有8公斤重，适合饲养。", True),
+    ("尤金袋鼠的体重大约是多少？", "尤金袋鼠最初是于1628年船难的生还者在西澳发现的。", False),  # a year is no weight
+    ("纽西兰鸡毛松有多高？", "树高可达55米，胸径可达1.5米。", True),
+    ("纽西兰鸡毛松有多高？", "本种共有2个变种。", False),
+    ("淮海中路街道的人口密度是多少？", "人口密度为每平方公里69670人。", True),
+    ("蓬江区接管了多少个停车场", "蓬江区共接管停车场24个。", True),          # no measured unit: any number
+    ("蓝线裸顶鲷的身体是什么颜色的？", "本鱼体呈银灰色，有若干不规则污斑。", True),
+    ("蓝线裸顶鲷的身体是什么颜色的？", "本鱼为辐鳍鱼纲鲈形目龙占鱼科的其中一个种。", False),
+])
+def test_a_number_carries_the_unit_of_what_is_measured_and_a_colour_is_a_colour(question, sentence, holds):
+    kind = answer_type(question)
+    assert kind in (NUMBER, COLOUR)
+    assert has_new_entity(sentence, kind, question) is holds
 
 
 def test_a_new_entity_is_one_the_question_does_not_name():
