@@ -31,6 +31,7 @@ class QAConfig:
     sentence_passage_weight: float = 0.60
     answer_passages: int = 3        # best passages whose best sentence may become the answer
     answer_type_bonus: float = 0.08 # a sentence naming a new entity of the asked type (qa.answer_types)
+    definition_bonus: float = 0.15 # "什么是X": a sentence that opens on X and defines it (qa.extraction.defining_sentence)
     neighbour_ratio: float = 0.6    # add the next/previous sentence scoring >= this share of the best (1.0: off; 0.8 -> 0.6: cmrc dev hit@1 0.766 -> 0.778 at 60 -> 70 chars)
     max_answer_chars: int = 80
     antecedent_overflow: float = 0.5  # "该线…" may bring its antecedent up to 1.5x the budget (0 -> 0.5: drcd hit@1 0.838 -> 0.845 at 67 -> 68 chars)

@@ -94,7 +94,8 @@ class QAEngine:
         retriever = HybridRetriever(index, self.config, self._query_vector)
         config = self.config
         scorer = SentenceScorer(index, TermWeights(index), config.answer_type_bonus,
-                                (config.sentence_coverage_weight, config.sentence_bigram_weight, config.sentence_passage_weight))
+                                (config.sentence_coverage_weight, config.sentence_bigram_weight, config.sentence_passage_weight),
+                                config.definition_bonus)
         with self._lock:
             self.index, self._embedder, self.retriever, self.scorer = index, embedder, retriever, scorer
 

@@ -59,10 +59,11 @@ def _bigrams_within(text: str) -> set[str]:
 
 class SentenceScorer:
     def __init__(self, index: LoadedIndex, weights: TermWeights, answer_type_bonus: float = 0.0,
-                 mix: tuple[float, float, float] = (0.45, 0.25, 0.30)) -> None:
+                 mix: tuple[float, float, float] = (0.45, 0.25, 0.30), definition_bonus: float = 0.0) -> None:
         self.index = index
         self.weights = weights
         self.answer_type_bonus = answer_type_bonus
+        self.definition_bonus = definition_bonus
         self.mix = mix  # weights of coverage, bigram overlap and passage score
 
     def coverage(self, words: list[str], text_norm: str, local: dict[str, float] | None = None) -> float:
@@ -114,6 +115,7 @@ class SentenceScorer:
                        ) -> list[list[ScoredSentence]]:
         """Scored sentences of each hit's chunk, best first within the chunk."""
         q_bigrams = _bigrams(question.normalized)
+        definition = defining_sentence(question.defines) if question.defines else None
         top = max(passage_scores) if passage_scores else 1.0
         results: list[list[ScoredSentence]] = []
         for rank, (hit, passage_score) in enumerate(zip(hits, passage_scores)):
@@ -154,6 +156,8 @@ class SentenceScorer:
                     # an enumeration ("分别是A、B、C…" or a lead-in colon) is what a list question wants
                     items = sentence.count("、") + sentence.count("；")
                     score += 0.12 * min(1.0, items / 5) + (0.06 if sentence.rstrip().endswith(("：", ":")) else 0.0)
+                if definition is not None and definition.match(norm):
+                    score += self.definition_bonus
                 if (self.answer_type_bonus and rank < 5 and coverage >= 0.25
                         and has_new_entity(norm, question.answer_type, question.normalized)):
                     score += self.answer_type_bonus
@@ -161,6 +165,11 @@ class SentenceScorer:
             scored.sort(key=lambda s: -s.score)
             results.append(scored)
         return results
+
+
+def defining_sentence(term: str) -> re.Pattern[str]:
+    """A sentence that opens on ``term`` and defines it: "乡里制，是…", "冠夫姓（或从夫姓），指…"."""
+    return re.compile(r"^\W{0,2}(?:所谓)?" + re.escape(term) + r"\W{0,2}(?:[（(][^）)]{0,60}[）)])?[，,、\s]*(?:是|指|即|乃|系|为|就是|也就是|亦称|又称|或称)")
 
 
 def trim_to_window(text: str, span: Span, words: list[str], scorer: SentenceScorer, max_chars: int,

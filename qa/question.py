@@ -24,6 +24,9 @@ _EXPLAIN_Q = re.compile(r"如何|怎么|怎样|为什么|为何|原因|措施|�
 # What-measures questions about a policy: the answer is the item's whole paragraph.
 _MEASURES_Q = re.compile(r"措施|举措|政策|要求|规定|内容|办法|流程|程序|做法|部署|安排|优惠|支持|扶持|帮助|服务")
 _CAUSE_Q = re.compile(r"为什么|为何|原因|何故|缘何|为啥|怎么会|why", re.I)
+# "什么是X？" / "X是什么？": the answer is the sentence that defines X ("X，是…", "X（…）指…").
+_DEFINE_Q = (re.compile(r"^(?:请问)?(?:什么是|什么叫|何谓|何为)[“\x22「《]?(?P<term>[^，,。？?]{1,24}?)[”\x22」》]?[？?。]?$"),
+             re.compile(r"^[“\x22「《]?(?P<term>[^，,。？?的]{1,24}?)[”\x22」》]?(?:是什么|指什么|是指什么|是什么意思|是何物)[？?。]?$"))
 _WHO_Q = re.compile(r"谁|哪个(部门|单位|机构)|哪家|什么(部门|单位|机构)|牵头|负责|主管|责任单位|由.{0,6}(负责|牵头)")
 
 
@@ -41,6 +44,7 @@ class PreparedQuestion:
     wants_cause: bool = False    # a why question: the answer is a reason
     wants_measures: bool = False  # what measures/requirements: a policy item's paragraph
     answer_type: str = ""        # person | time | number | place | "" (see qa.answer_types)
+    defines: str = ""            # the term a what-is question asks to define ("什么是乡里制" → 乡里制)
 
 
 def prepare_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> PreparedQuestion:
@@ -68,5 +72,6 @@ def prepare_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> P
     prepared.answer_type = answer_type(normalized)
     prepared.wants_explanation = bool(_EXPLAIN_Q.search(normalized)) and not prepared.answer_type
     prepared.wants_cause = bool(_CAUSE_Q.search(normalized))
+    prepared.defines = next((m.group("term").strip() for m in (p.match(normalized) for p in _DEFINE_Q) if m), "")
     prepared.wants_measures = prepared.wants_explanation and not prepared.wants_cause and bool(_MEASURES_Q.search(normalized))
     return prepared

@@ -81,6 +81,27 @@ def test_a_number_carries_the_unit_of_what_is_measured_and_a_colour_is_a_colour(
     assert has_new_entity(sentence, kind, question) is holds
 
 
+@pytest.mark.parametrize("question, term", [
+    ("什么是“乡里制”？", "乡里制"),
+    ("冠夫姓是什么？", "冠夫姓"),
+    ("何谓内台航路", "内台航路"),
+    ("乡里制的特点是什么？", ""),      # asks for a property, not a definition
+    ("蓬江区接管了多少个停车场", ""),
+])
+def test_what_is_questions_name_the_term_to_define(question, term):
+    assert prepare_question(question).defines == term
+
+
+def test_the_defining_sentence_opens_on_the_term():
+    from qa.extraction import defining_sentence
+
+    assert defining_sentence("乡里制").match("乡里制，是中国古代农村社会基层组织体系")
+    assert defining_sentence("冠夫姓").match("冠夫姓（或从夫姓），指女性结婚后改用丈夫的姓氏")
+    assert defining_sentence("内台航路").match("内台航路，或称内台航线，是连结日本内地与台湾的海运航线")
+    assert not defining_sentence("乡里制").match("乡里制作为集行政、教化于一身的基层组织体系，其职能有四个方面")
+    assert not defining_sentence("冠夫姓").match("但与冠夫姓的习俗不同，此称呼并不改变女性的本姓")
+
+
 def test_a_new_entity_is_one_the_question_does_not_name():
     question = "占旭刚宣布退役后，什么时候再次复出？"
     assert has_new_entity("不久，占旭刚复出参加2003年举重世锦赛。", TIME, question)
