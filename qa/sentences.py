@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 # Sentence ends; a single space counts only after a clause end (scraped notices that lost
 # their newlines), never inside a sentence such as "永禄5年 （1562年）".
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)]*(?![^“”「」]*[”」])|\n+|\s{2,}|(?<=[：:”」])[ \u3000\u00a0]+(?=\S)|(?=●)|(?=◆)")
-_CLAUSE_END = re.compile(r"[，,、：:]")
+_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)]*(?![^“”「」《》]*[”」》])|\n+|\s{2,}|(?<=[：:”」])[ \u3000\u00a0]+(?=\S)|(?=●)|(?=◆)")
+_CLAUSE_END = re.compile(r"[，,、：:](?![^《》]{0,60}》)")  # not inside a title 《…，…》
 
 
 @dataclass(frozen=True)

@@ -340,3 +340,14 @@ def test_bm25_candidates_outside_the_dense_list_get_their_true_dense_score(small
     assert np.allclose([h.dense for h in hits], true, atol=1e-4)
     floor = HybridRetriever(small_engine.index, QAConfig(exact_dense=False), small_engine._query_vector)
     assert len({round(h.dense, 6) for h in floor.retrieve(question, cut_words(question), QAOptions(), 10)}) == 1
+
+
+def test_a_title_in_book_marks_is_not_cut_into_sentences_or_clauses():
+    from qa.sentences import split_clauses
+
+    text = "她在《CDTV×Sacas！》节目中第一次于公开场合演唱。随后发行单曲。"
+    assert [text[s.start:s.end] for s in split_sentences(text)] == [
+        "她在《CDTV×Sacas！》节目中第一次于公开场合演唱。", "随后发行单曲。"]
+    clause_text = "国务院印发《关于做好农民工、学生返程工作的通知》，要求各地落实。"
+    assert [clause_text[s.start:s.end] for s in split_clauses(clause_text)] == [
+        "国务院印发《关于做好农民工、学生返程工作的通知》，", "要求各地落实。"]
