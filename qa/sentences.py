@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 # Sentence ends; a single space counts only after a clause end (scraped notices that lost
 # their newlines), never inside a sentence such as "永禄5年 （1562年）".
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)]*(?![^“”「」《》]*[”」》])|\n+|\s{2,}|(?<=[：:”」])[ \u3000\u00a0]+(?=\S)|(?=●)|(?=◆)")
+_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)]*(?![^“”「」《》]*[”」》])|\n+|\s{2,}|(?<=[：:”」])[ \u3000\u00a0]+(?=\S)|(?=●)|(?=◆)"
+                           # a wire dateline ends the headline before it: "…医院 新华社武汉2月12日电（记者 邹伟）"
+                           r"|[0-9０-９]{1,2}月[0-9０-９]{1,2}日电(?:\s*[（(][^）)]{0,30}[）)])?")
 _CLAUSE_END = re.compile(r"[，,、：:](?![^《》]{0,60}》)")  # not inside a title 《…，…》
 
 

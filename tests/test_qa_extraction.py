@@ -351,3 +351,10 @@ def test_a_title_in_book_marks_is_not_cut_into_sentences_or_clauses():
     clause_text = "国务院印发《关于做好农民工、学生返程工作的通知》，要求各地落实。"
     assert [clause_text[s.start:s.end] for s in split_clauses(clause_text)] == [
         "国务院印发《关于做好农民工、学生返程工作的通知》，", "要求各地落实。"]
+
+
+def test_a_wire_dateline_ends_the_headline_sentence():
+    text = "湖北将再建一所应急后备医院 新华社武汉2月12日电（记者 邹伟 徐海波）作为疫情最严重的县，浠水县正在紧急征用县妇幼保健院新院区。"
+    assert [text[s.start:s.end] for s in split_sentences(text)] == [
+        "湖北将再建一所应急后备医院 新华社武汉2月12日电（记者 邹伟 徐海波）",
+        "作为疫情最严重的县，浠水县正在紧急征用县妇幼保健院新院区。"]
