@@ -223,7 +223,7 @@ class QAEngine:
                 holds = lambda norm: has_new_entity(norm, prepared.answer_type, prepared.normalized)  # noqa: E731
             # the clause that answers holds the question's other words, not the topic's name
             span = trim_to_window(text, best.span, words, self.scorer, budget, holds,
-                                  focus=self.scorer.focus_words(words, stored, chunk))
+                                  focus=self.scorer.focus_words(words, stored, chunk), slack=self.config.sentence_slack)
             span = add_neighbour(text, span, sentences[best.hit_rank], budget, self.config.neighbour_ratio, holds,
                                  wants_cause=prepared.wants_cause,
                                  antecedent_overflow=self.config.antecedent_overflow)

@@ -173,13 +173,15 @@ def defining_sentence(term: str) -> re.Pattern[str]:
 
 
 def trim_to_window(text: str, span: Span, words: list[str], scorer: SentenceScorer, max_chars: int,
-                   holds_answer: Callable[[str], bool] | None = None, focus: list[str] | None = None) -> Span:
+                   holds_answer: Callable[[str], bool] | None = None, focus: list[str] | None = None,
+                   slack: float = 0.0) -> Span:
     """The contiguous clauses of the sentence (at most ``max_chars``) around the best-matching
     clause. With ``holds_answer``, a window without an entity of the asked type is moved to
     take the nearest clause that names one ("…的阿29相交" is no answer to "which motorway" when
-    the sentence opens with "海岸高速路阿22，")."""
-    if span.end - span.start <= max_chars:
-        return span
+    the sentence opens with "海岸高速路阿22，"). A sentence at most ``slack`` (a share of
+    ``max_chars``) over the budget is kept whole."""
+    if span.end - span.start <= max_chars * (1 + slack):
+        return span  # a sentence just over the budget: a cut would lose more than it saves
     sentence = text[span.start:span.end]
     clauses = split_clauses(sentence, span.start)
     if len(clauses) <= 1:

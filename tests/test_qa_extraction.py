@@ -358,3 +358,15 @@ def test_a_wire_dateline_ends_the_headline_sentence():
     assert [text[s.start:s.end] for s in split_sentences(text)] == [
         "湖北将再建一所应急后备医院 新华社武汉2月12日电（记者 邹伟 徐海波）",
         "作为疫情最严重的县，浠水县正在紧急征用县妇幼保健院新院区。"]
+
+
+def test_a_sentence_just_over_the_budget_is_kept_whole():
+    sentence = ("这个计划由休利特基金会、梅隆基金会和麻省理工学院共同主持，之后更激励了不少机构将教材转为开放教育资源。")
+    span = Span(0, len(sentence))
+    budget = len(sentence) - 5
+    cut = trim_to_window(sentence, span, ["计划", "主持"], _CoverageOnly(), max_chars=budget)
+    assert cut.end - cut.start <= budget
+    kept = trim_to_window(sentence, span, ["计划", "主持"], _CoverageOnly(), max_chars=budget, slack=0.2)
+    assert kept == span
+    far_over = trim_to_window(sentence, span, ["计划", "主持"], _CoverageOnly(), max_chars=len(sentence) // 2, slack=0.2)
+    assert far_over.end - far_over.start <= len(sentence) // 2
