@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from index.tokenizer import pos_cut
 
-PERSON, ORG, TIME, NUMBER, PLACE, COLOUR = "person", "organisation", "time", "number", "place", "colour"
+PERSON, ORG, TIME, NUMBER, PLACE, COLOUR, PHONE = "person", "organisation", "time", "number", "place", "colour", "phone"
 
 _QUESTION_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (TIME, re.compile(r"(?<![任如])何时|什么时候|什么时间|哪一?年|哪一?天|哪一?日|几月|几号|几日|何年|何日|哪个(朝代|世纪|年代|时期|月份?)|"
@@ -20,6 +20,7 @@ _QUESTION_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (PERSON, re.compile(r"谁|哪位|(?<![任如])何人|什么人|哪个人|哪一位|哪些人")),
     (PLACE, re.compile(r"哪里|哪儿|(?<![任如])何处|(?<![任如])何地|什么地方|哪个(国家|城市|省份?|地区|地方|州|县|市|区|岛|城)|"
                        r"哪一?(国|省|市|城市|国家|州|县|地区)|在哪|位于")),
+    (PHONE, re.compile(r"(电话|热线|号码|专线)(号码)?(是|为)?(多少|什么)|(哪个|什么|哪些)(电话|热线|号码)|如何(打)?电话")),
     (NUMBER, re.compile(r"多少|几(?!乎)|多大|多长|多高|多重|多远|多深|多宽|多快|多厚|第几|比例|占比|百分之|增长率|金额|数额")),
     (COLOUR, re.compile(r"(什么|何种|哪种|哪些|哪.{1,2}种)颜色|什么色|何色|颜色(是|为|呈)")),
 )
@@ -36,6 +37,7 @@ _UNITS = (
     (re.compile(r"温度|气温"), r"度|℃|°"),
 )
 _NUMERAL = r"(?:[0-9０-９]+(?:[.,．][0-9０-９]+)*|[〇零一二两三四五六七八九十百千万亿]{1,8})\s*[万亿千百多余几]*\s*"
+_PHONE = re.compile(r"(?<![0-9])(?:[0-9]{3,4}[-－—]?)?[0-9]{5,8}(?![0-9])")
 _COLOUR = re.compile(r"(?:[红橙黄绿青蓝紫黑白灰棕褐金银粉赤]|咖啡|橄榄)[\u4e00-\u9fff]{0,2}?色")
 
 _DATE = re.compile(r"[0-9０-９]{1,4}\s*(年|月|日|世纪|年代)|[〇零一二三四五六七八九十百]{1,4}(年|月|日|世纪|年代)|"
@@ -76,6 +78,8 @@ def _entities(text: str, kind: str, question_norm: str = "") -> set[str]:
         return {m.group(0) for m in (measured or _NUMBER).finditer(text)}
     if kind == COLOUR:
         return {m.group(0) for m in _COLOUR.finditer(text)}
+    if kind == PHONE:
+        return {m.group(0) for m in _PHONE.finditer(text)}
     if kind == ORG:
         return {m.group(0) for m in _ORG.finditer(text)}
     flags = ("nr", "nrfg", "nrt") if kind == PERSON else ("ns", "nsf")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from index.metadata import question_places
-from qa.answer_types import COLOUR, NUMBER, PERSON, PLACE, TIME, answer_type, has_new_entity
+from qa.answer_types import COLOUR, NUMBER, PERSON, PHONE, PLACE, TIME, answer_type, has_new_entity
 from qa.question import prepare_question
 from qa.extraction import ScoredSentence, SentenceScorer, add_neighbour, fill_paragraph, trim_to_window
 from qa.sentences import Span, split_sentences
@@ -74,10 +74,13 @@ def test_answer_type_of_a_question(question, kind):
     ("蓬江区接管了多少个停车场", "蓬江区共接管停车场24个。", True),          # no measured unit: any number
     ("蓝线裸顶鲷的身体是什么颜色的？", "本鱼体呈银灰色，有若干不规则污斑。", True),
     ("蓝线裸顶鲷的身体是什么颜色的？", "本鱼为辐鳍鱼纲鲈形目龙占鱼科的其中一个种。", False),
+    ("西藏自治区纳税服务热线是什么？", "（一）咨询电话 西藏自治区纳税服务热线：12366", True),
+    ("泰州市爱心服务热线是多少？", "泰州市应对疫情工作领导小组办公室 2020年2月9日", False),  # a date is no phone number
+    ("应该拨打什么电话？", "咨询电话：010-85222835。", True),
 ])
 def test_a_number_carries_the_unit_of_what_is_measured_and_a_colour_is_a_colour(question, sentence, holds):
     kind = answer_type(question)
-    assert kind in (NUMBER, COLOUR)
+    assert kind in (NUMBER, COLOUR, PHONE)
     assert has_new_entity(sentence, kind, question) is holds
 
 
@@ -288,6 +291,7 @@ def test_a_clause_window_follows_the_words_that_are_not_the_topic():
 @pytest.mark.parametrize("question, kind", [
     ("上海市如何处理科研攻关与临床救治的关系？", ""),   # 如何处理 holds 何处 but asks no place
     ("任何时候都可以办理吗？", ""),                      # 任何时 is not 何时
+    ("北京12345热线共受理咨询多少件？", NUMBER),         # a count, not a phone number
     ("该项目在何处施工？", PLACE),
     ("工程何时完工？", TIME),
 ])
