@@ -115,7 +115,7 @@ class SentenceScorer:
                        ) -> list[list[ScoredSentence]]:
         """Scored sentences of each hit's chunk, best first within the chunk."""
         q_bigrams = _bigrams(question.normalized)
-        definition = defining_sentence(question.defines) if question.defines else None
+        definition = defining_sentence(question.defines, question.defines_end) if question.defines else None
         top = max(passage_scores) if passage_scores else 1.0
         results: list[list[ScoredSentence]] = []
         for rank, (hit, passage_score) in enumerate(zip(hits, passage_scores)):
@@ -156,7 +156,7 @@ class SentenceScorer:
                     # an enumeration ("分别是A、B、C…" or a lead-in colon) is what a list question wants
                     items = sentence.count("、") + sentence.count("；")
                     score += 0.12 * min(1.0, items / 5) + (0.06 if sentence.rstrip().endswith(("：", ":")) else 0.0)
-                if definition is not None and definition.match(norm):
+                if definition is not None and definition.search(norm):
                     score += self.definition_bonus
                 if (self.answer_type_bonus and rank < 5 and coverage >= 0.25
                         and has_new_entity(norm, question.answer_type, question.normalized)):
@@ -167,9 +167,15 @@ class SentenceScorer:
         return results
 
 
-def defining_sentence(term: str) -> re.Pattern[str]:
-    """A sentence that opens on ``term`` and defines it: "乡里制，是…", "冠夫姓（或从夫姓），指…"."""
-    return re.compile(r"^\W{0,2}(?:所谓)?" + re.escape(term) + r"\W{0,2}(?:[（(][^）)]{0,60}[）)])?[，,、\s]*(?:是|指|即|乃|系|为|就是|也就是|亦称|又称|或称)")
+def defining_sentence(term: str, term_ends_subject: bool = False) -> re.Pattern[str]:
+    """A sentence that defines ``term``: it opens on it ("乡里制，是…", "冠夫姓（或从夫姓），指…").
+    When the term only ends a longer subject ("…突出保民生"), its last two to six characters
+    followed by a defining verb anywhere in the sentence ("…，“保民生”是确保…")."""
+    defining = r"\W{0,2}(?:[（(][^）)]{0,60}[）)])?[，,、\s]*(?:是|指|即|乃|系|为|意为|就是|也就是|亦称|又称|或称)"
+    if not term_ends_subject:
+        return re.compile(r"^\W{0,2}(?:所谓)?" + re.escape(term) + defining)
+    tails = [re.escape(term[-k:]) for k in range(min(6, len(term)), 1, -1)]
+    return re.compile("(?:" + "|".join(tails) + ")" + defining)
 
 
 def trim_to_window(text: str, span: Span, words: list[str], scorer: SentenceScorer, max_chars: int,

@@ -26,7 +26,9 @@ _MEASURES_Q = re.compile(r"措施|举措|政策|要求|规定|内容|办法|流�
 _CAUSE_Q = re.compile(r"为什么|为何|原因|何故|缘何|为啥|怎么会|why", re.I)
 # "什么是X？" / "X是什么？": the answer is the sentence that defines X ("X，是…", "X（…）指…").
 _DEFINE_Q = (re.compile(r"^(?:请问)?(?:什么是|什么叫|何谓|何为)[“\x22「《]?(?P<term>[^，,。？?]{1,24}?)[”\x22」》]?[？?。]?$"),
-             re.compile(r"^[“\x22「《]?(?P<term>[^，,。？?的]{1,24}?)[”\x22」》]?(?:是什么|指什么|是指什么|是什么意思|是何物)[？?。]?$"))
+             re.compile(r"^[“\x22「《]?(?P<term>[^，,。？?的]{1,24}?)[”\x22」》]?(?:是什么|是何物)[？?。]?$"))
+# "…突出“保民生”是指什么？": the term is the end of a longer subject; its definition may sit mid-sentence.
+_MEANS_Q = re.compile(r"(?P<term>[^，,。？?“”\x22「」《》]{2,}?)[”\x22」》]?(?:具体)?(?:是指什么|指的是什么|指什么|是什么意思|意思是什么)[？?。]?$")
 _WHO_Q = re.compile(r"谁|哪个(部门|单位|机构)|哪家|什么(部门|单位|机构)|牵头|负责|主管|责任单位|由.{0,6}(负责|牵头)")
 
 
@@ -45,6 +47,7 @@ class PreparedQuestion:
     wants_measures: bool = False  # what measures/requirements: a policy item's paragraph
     answer_type: str = ""        # person | time | number | place | "" (see qa.answer_types)
     defines: str = ""            # the term a what-is question asks to define ("什么是乡里制" → 乡里制)
+    defines_end: bool = False    # ``defines`` ends a longer subject: its last characters are the term ("…突出保民生是指什么")
 
 
 def prepare_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> PreparedQuestion:
@@ -72,6 +75,9 @@ def prepare_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> P
     prepared.answer_type = answer_type(normalized)
     prepared.wants_explanation = bool(_EXPLAIN_Q.search(normalized)) and not prepared.answer_type
     prepared.wants_cause = bool(_CAUSE_Q.search(normalized))
-    prepared.defines = next((m.group("term").strip() for m in (p.match(normalized) for p in _DEFINE_Q) if m), "")
+    if means := _MEANS_Q.search(normalized):
+        prepared.defines, prepared.defines_end = means.group("term").strip(), True
+    else:
+        prepared.defines = next((m.group("term").strip() for m in (p.match(normalized) for p in _DEFINE_Q) if m), "")
     prepared.wants_measures = prepared.wants_explanation and not prepared.wants_cause and bool(_MEASURES_Q.search(normalized))
     return prepared

@@ -93,6 +93,18 @@ def test_a_number_carries_the_unit_of_what_is_measured_and_a_colour_is_a_colour(
 ])
 def test_what_is_questions_name_the_term_to_define(question, term):
     assert prepare_question(question).defines == term
+    assert not prepare_question(question).defines_end
+
+
+def test_what_does_it_mean_questions_define_the_end_of_their_subject():
+    from qa.extraction import defining_sentence
+
+    prepared = prepare_question("天津市在推动企业复工复产中突出保民生是指什么？")
+    assert prepared.defines_end and prepared.defines.endswith("保民生")
+    pattern = defining_sentence(prepared.defines, prepared.defines_end)
+    assert pattern.search("“保重点”是推动重点物资生产企业复工，“保民生”是确保煤水电气等企业复工生产")
+    assert not pattern.search("在有序推进复工复产的大前提下，突出“保重点、保民生、保运行”。")
+    assert prepare_question("“一轴”指的是什么？").defines == "一轴"
 
 
 def test_the_defining_sentence_opens_on_the_term():
