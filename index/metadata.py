@@ -87,6 +87,21 @@ def _issuer(head: str) -> str:
     return head[: match.end()] if match and match.end() <= 20 else ""
 
 
+# A notice of the central government applies in every province: it answers a question that
+# names one ("辽宁省中小微企业社保缴费有哪些优惠") though the province is not in it.
+_NATIONAL_ADDRESS = re.compile(r"各省、自治区、直辖市|各省（区、市）|各省\(区、市\)|全国各地")
+_NATIONAL_ISSUER = re.compile(r"^(?:关于)?(?:中共中央|国务院|全国|国家|中央|财政部|商务部|教育部|科技部|工业和信息化部|工信部|公安部|民政部|司法部"
+                              r"|人力资源社会保障部|人力资源和社会保障部|人社部|自然资源部|生态环境部|住房和城乡建设部|住房城乡建设部|交通运输部"
+                              r"|水利部|农业农村部|文化和旅游部|卫生健康委|应急管理部|海关总署|税务总局|市场监管总局|银保监会|证监会"
+                              r"|中国人民银行|人民银行|最高人民法院|最高人民检察院)")
+
+
+def is_national(text: str, title: str = "") -> bool:
+    """Whether a document is a national one: issued by a central body or addressed to every province."""
+    head = normalize_text(title or headline(text))
+    return bool(_NATIONAL_ISSUER.match(head) or _NATIONAL_ADDRESS.search(normalize_text(text[:800])))
+
+
 def find_year(text: str) -> int | None:
     match = _DATE_RE.search(text)
     return int(match.group(1)) if match else None

@@ -22,6 +22,9 @@ class QAConfig:
     join_max_chars: int = 800       # longest joined passage
     rerank_passages: int = 40       # passages whose sentences are scored (20 -> 40: ncp dev recall@5 0.871 -> 0.881)
     passage_order_weight: float = 0.0  # passage order: this share of retrieval score, the rest best-sentence score (0.5 -> 0.0: ncp dev recall@5 0.845 -> 0.871)
+    place_mismatch_factor: float = 0.4  # confidence kept when a place the question names is not in the answer's passage or title
+    national_place_factor: float = 1.0  # … unless the document is a national one (index.metadata.is_national), which applies there too
+    year_mismatch_factor: float = 0.5   # … and when a year it names is not
     no_answer_threshold: float = 0.20  # best no-answer F1 on the seeds dev split (0.444; 0.25 gave 0.414)
     sentence_candidates: int = 6    # best lexical sentences re-scored by dense similarity
     sentence_dense_weight: float = 0.0  # off: lowered cmrc dev hit@1 0.643 -> 0.597 (first 300 q)

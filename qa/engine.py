@@ -98,6 +98,7 @@ class QAEngine:
                                 config.definition_bonus)
         with self._lock:
             self.index, self._embedder, self.retriever, self.scorer = index, embedder, retriever, scorer
+            self._national: dict[str, bool] = {}
 
     def _query_vector(self, question_norm: str):
         """The question's vector, computed once per question (retrieval and sentence scoring share it)."""
@@ -238,7 +239,7 @@ class QAEngine:
                 else:
                     spans = [span, note]
         context = " ".join((stored.document.title, stored.meta.get("title", ""), chunk.section, text[chunk_start:chunk_end]))
-        confidence = self._confidence(prepared, best, context)
+        confidence = self._confidence(prepared, best, context, chunk.doc_id)
         if passages and passages[0].chunk_id == hit.chunk_id:
             passages[0].highlights = [Highlight(s.start, s.end) for s in spans]
         citations = [Citation(chunk.doc_id, stored.document.title, chunk.section, s.start, s.end, text[s.start:s.end],
@@ -249,7 +250,16 @@ class QAEngine:
         return Answer(prepared.text, False, "", text=ANSWER_GAP.join(c.quote for c in citations), score=confidence,
                       citations=citations, passages=passages, notes=prepared.notes)
 
-    def _confidence(self, prepared, best, context: str) -> float:
+    def _is_national(self, doc_id: str) -> bool:
+        cached = self._national.get(doc_id)
+        if cached is None:
+            from index.metadata import is_national
+
+            stored = self.index.documents[doc_id]
+            cached = self._national[doc_id] = is_national(stored.document.text, stored.document.title or stored.meta.get("title", ""))
+        return cached
+
+    def _confidence(self, prepared, best, context: str, doc_id: str) -> float:
         """Evidence that the best sentence answers: its coverage of the question's words,
         lowered when a place or year the question names is absent from the answer's passage
         and its title and section path (a figure for 台山市 is no answer when the passage is
@@ -266,9 +276,10 @@ class QAEngine:
 
             doc_norm = normalize_text(context)
             if named and not any(short_place(p) in doc_norm for p in named):
-                confidence *= 0.4
+                national = self._is_national(doc_id)
+                confidence *= self.config.national_place_factor if national else self.config.place_mismatch_factor
             if years and not any(str(y) in doc_norm for y in years):
-                confidence *= 0.5
+                confidence *= self.config.year_mismatch_factor
         return float(confidence)
 
     # ----- knowledge base ------------------------------------------------------------

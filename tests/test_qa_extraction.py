@@ -386,3 +386,24 @@ def test_a_sentence_just_over_the_budget_is_kept_whole():
     assert kept == span
     far_over = trim_to_window(sentence, span, ["计划", "主持"], _CoverageOnly(), max_chars=len(sentence) // 2, slack=0.2)
     assert far_over.end - far_over.start <= len(sentence) // 2
+
+
+def test_a_national_notice_is_recognised_by_its_issuer_or_its_addressees():
+    from index.metadata import is_national
+
+    assert is_national("为支持疫情防控……", "国家税务总局关于疫情防控税收政策的公告")
+    assert is_national("各省、自治区、直辖市人民政府：为降低企业用电成本……", "关于阶段性降低企业用电成本的通知")
+    assert not is_national("各县市区：为做好疫情防控……", "某市税务局疫情防控期间办税指南汇编")
+    assert not is_national("", "河南省财政厅关于支持企业复工的通知")
+
+
+def test_a_national_notice_answers_a_question_that_names_a_province(small_engine):
+    from qa.config import QAConfig
+    from qa.engine import QAEngine
+
+    question = "江苏省对医务人员取得的临时性工作补助和奖金免征个人所得税吗？"
+    answer = small_engine.answer(question)
+    assert not answer.no_answer and answer.citations[0].doc_id == "tax-national"
+    strict = QAEngine(small_engine.index_dir, small_engine.index, QAConfig(national_place_factor=0.4),
+                      small_engine.index_config)
+    assert strict.answer(question).score < answer.score  # the province is not named in the notice
