@@ -99,7 +99,10 @@ _NATIONAL_ISSUER = re.compile(r"^(?:关于)?(?:中共中央|国务院|全国|国
 def is_national(text: str, title: str = "") -> bool:
     """Whether a document is a national one: issued by a central body or addressed to every province."""
     head = normalize_text(title or headline(text))
-    return bool(_NATIONAL_ISSUER.match(head) or _NATIONAL_ADDRESS.search(normalize_text(text[:800])))
+    # the signature at the end: "财政部 税务总局 2020年2月6日" (scraped pages leave "&ensp;" between names)
+    signature = re.split(r"\s+|&[a-z]+;", normalize_text(text[-80:]))
+    return bool(_NATIONAL_ISSUER.match(head) or _NATIONAL_ADDRESS.search(normalize_text(text[:800]))
+                or any(len(part) <= 12 and _NATIONAL_ISSUER.match(part) for part in signature))
 
 
 def find_year(text: str) -> int | None:

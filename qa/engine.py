@@ -276,8 +276,14 @@ class QAEngine:
 
             doc_norm = normalize_text(context)
             if named and not any(short_place(p) in doc_norm for p in named):
-                national = self._is_national(doc_id)
-                confidence *= self.config.national_place_factor if national else self.config.place_mismatch_factor
+                stored = self.index.documents[doc_id]
+                elsewhere = bool(stored.meta.get("places") or stored.meta.get("place"))  # it names other places
+                if self._is_national(doc_id):
+                    confidence *= self.config.national_place_factor
+                elif elsewhere:
+                    confidence *= self.config.place_mismatch_factor
+                else:
+                    confidence *= self.config.unknown_place_factor
             if years and not any(str(y) in doc_norm for y in years):
                 confidence *= self.config.year_mismatch_factor
         return float(confidence)

@@ -395,6 +395,9 @@ def test_a_national_notice_is_recognised_by_its_issuer_or_its_addressees():
     assert is_national("各省、自治区、直辖市人民政府：为降低企业用电成本……", "关于阶段性降低企业用电成本的通知")
     assert not is_national("各县市区：为做好疫情防控……", "某市税务局疫情防控期间办税指南汇编")
     assert not is_national("", "河南省财政厅关于支持企业复工的通知")
+    # signed by central bodies at the end ("&ensp;" left by the scraper between the names)
+    assert is_national("……三、本公告自2020年1月1日起施行。 财政部&ensp;税务总局 2020年2月6日", "关于个人所得税政策的公告")
+    assert not is_national("……本通知自印发之日起施行。 某市财政局 2020年2月6日", "关于个人所得税政策的通知")
 
 
 def test_a_national_notice_answers_a_question_that_names_a_province(small_engine):
