@@ -215,8 +215,13 @@ class QAEngine:
             elif span == best.span and prepared.wants_measures:
                 # "哪些措施" answered by an item's heading: its measures are the prose that follows
                 span = fill_paragraph(text, chunk_start, chunk_end, span, self.config.max_measures_chars)
+            elif span == best.span and self.config.list_neighbour_chars:
+                # no enumeration follows: the items may go on in the next sentence ("症状包括…。阿米巴能…")
+                span = add_neighbour(text, span, sentences[best.hit_rank], self.config.list_neighbour_chars,
+                                     self.config.neighbour_ratio)
         else:
             budget = (self.config.max_measures_chars if prepared.wants_measures
+                      else self.config.max_cause_chars if prepared.wants_cause
                       else self.config.max_explain_chars if prepared.wants_explanation
                       else self.config.max_answer_chars)
             holds = None

@@ -39,6 +39,9 @@ CORPUS = [
     {"doc_id": "measures", "title": "某市支持中小企业共渡难关的若干措施", "text": LONG_NOTICE},
     {"doc_id": "library", "title": "某市公共图书馆开放公告",
      "text": "疫情期间，市图书馆暂停开放，读者可通过数字图书馆借阅电子图书。恢复开放时间另行通知。"},
+    {"doc_id": "amoeba", "title": "溶组织内阿米巴",
+     "text": "溶组织内阿米巴是一种寄生于人体肠道的原虫。感染后症状包括暴发性痢疾、出血性腹泻、体重减轻、疲劳和腹痛。"
+             "它还能穿过肠壁到达血液，进而侵犯肝、肺和脑等器官。治疗通常使用甲硝唑。"},
     {"doc_id": "traffic", "title": "某市交通管制通告",
      "text": "即日起，进入本市的车辆须在检查站接受体温检测，货运车辆凭通行证优先通行。"},
 ]
@@ -108,3 +111,15 @@ def test_a_joined_passage_is_shown_and_cited_from_the_original_text(engine):
     text = engine.index.documents["measures"].document.text
     for citation in answer.citations:
         assert text[citation.start:citation.end] == citation.quote
+
+
+def test_a_list_answer_without_an_enumeration_takes_the_sentence_that_goes_on(engine):
+    answer = engine.answer("溶组织内阿米巴感染的症状有哪些？")
+    assert not answer.no_answer
+    assert "暴发性痢疾" in answer.text and "侵犯肝、肺和脑" in answer.text
+    assert len(answer.text) <= engine.config.list_neighbour_chars
+    from qa.config import QAConfig
+    from qa.engine import QAEngine
+
+    single = QAEngine(engine.index_dir, engine.index, QAConfig(list_neighbour_chars=0), engine.index_config)
+    assert "侵犯肝、肺和脑" not in single.answer("溶组织内阿米巴感染的症状有哪些？").text
