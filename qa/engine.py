@@ -95,7 +95,7 @@ class QAEngine:
         config = self.config
         scorer = SentenceScorer(index, TermWeights(index), config.answer_type_bonus,
                                 (config.sentence_coverage_weight, config.sentence_bigram_weight, config.sentence_passage_weight),
-                                config.definition_bonus)
+                                config.definition_bonus, config.answer_type_min_coverage)
         with self._lock:
             self.index, self._embedder, self.retriever, self.scorer = index, embedder, retriever, scorer
             self._national: dict[str, bool] = {}

@@ -59,10 +59,12 @@ def _bigrams_within(text: str) -> set[str]:
 
 class SentenceScorer:
     def __init__(self, index: LoadedIndex, weights: TermWeights, answer_type_bonus: float = 0.0,
-                 mix: tuple[float, float, float] = (0.45, 0.25, 0.30), definition_bonus: float = 0.0) -> None:
+                 mix: tuple[float, float, float] = (0.45, 0.25, 0.30), definition_bonus: float = 0.0,
+                 answer_type_min_coverage: float = 0.25) -> None:
         self.index = index
         self.weights = weights
         self.answer_type_bonus = answer_type_bonus
+        self.answer_type_min_coverage = answer_type_min_coverage
         self.definition_bonus = definition_bonus
         self.mix = mix  # weights of coverage, bigram overlap and passage score
 
@@ -158,7 +160,7 @@ class SentenceScorer:
                     score += 0.12 * min(1.0, items / 5) + (0.06 if sentence.rstrip().endswith(("：", ":")) else 0.0)
                 if definition is not None and definition.search(norm):
                     score += self.definition_bonus
-                if (self.answer_type_bonus and rank < 5 and coverage >= 0.25
+                if (self.answer_type_bonus and rank < 5 and coverage >= self.answer_type_min_coverage
                         and has_new_entity(norm, question.answer_type, question.normalized)):
                     score += self.answer_type_bonus
                 scored.append(ScoredSentence(rank, span, score, coverage))
