@@ -164,9 +164,24 @@ class SentenceScorer:
                         and has_new_entity(norm, question.answer_type, question.normalized)):
                     score += self.answer_type_bonus
                 scored.append(ScoredSentence(rank, span, score, coverage))
+            _answer_asked_questions(scored, sentences)
             scored.sort(key=lambda s: -s.score)
             results.append(scored)
         return results
+
+
+_ASKED = re.compile(r"[？?]\s*[”」]?\s*$")
+
+
+def _answer_asked_questions(scored: list[ScoredSentence], sentences: list[str]) -> None:
+    """A question-and-answer notice ("Q2：闭馆期间还能借阅文献吗？ 答：…") restates the asker's
+    question; what answers it is the sentence after. Such a question passes its score on to
+    that sentence and is itself no answer. ``scored`` and ``sentences`` are in document order."""
+    for i in range(len(scored) - 1):
+        if _ASKED.search(sentences[i]) and not _ASKED.search(sentences[i + 1]):
+            scored[i + 1].score = max(scored[i + 1].score, scored[i].score)
+            scored[i + 1].coverage = max(scored[i + 1].coverage, scored[i].coverage)
+            scored[i].score *= 0.5  # below any neighbour ratio: not added to the answer by its score
 
 
 def defining_sentence(term: str, term_ends_subject: bool = False) -> re.Pattern[str]:

@@ -123,3 +123,18 @@ def test_a_list_answer_without_an_enumeration_takes_the_sentence_that_goes_on(en
 
     single = QAEngine(engine.index_dir, engine.index, QAConfig(list_neighbour_chars=0), engine.index_config)
     assert "侵犯肝、肺和脑" not in single.answer("溶组织内阿米巴感染的症状有哪些？").text
+
+
+def test_a_question_written_in_the_document_is_answered_by_the_sentence_after_it(tmp_path):
+    from qa.engine import QAEngine
+
+    corpus = tmp_path / "faq.jsonl"
+    corpus.write_text(json.dumps({
+        "doc_id": "library-faq", "title": "密云区图书馆闭馆期间服务问答",
+        "text": "Q1：图书馆什么时候闭馆？ 自1月25日起暂停对外开放。 "
+                "Q2：闭馆期间还能借阅文献吗？ 读者不能到馆借阅，但可以通过微信公众号在线阅读数字文献。 "
+                "Q3：借阅的图书到期怎么办？ 闭馆期间到期的图书不计滞纳金。"}, ensure_ascii=False), encoding="utf-8")
+    engine = QAEngine.open(index_dir=tmp_path / "index", sources=[corpus])
+    answer = engine.answer("闭馆期间还能借阅文献吗？")
+    assert not answer.no_answer
+    assert answer.text.startswith("读者不能到馆借阅")
