@@ -243,7 +243,11 @@ class QAEngine:
                     spans = [Span(span.start, note.end)]
                 else:
                     spans = [span, note]
-        context = " ".join((stored.document.title, stored.meta.get("title", ""), chunk.section, text[chunk_start:chunk_end]))
+        # the place and year check reads the chunk that holds the answer, not its joined neighbour
+        # (a neighbour may be another district's section of the same document)
+        own = next((index.chunks[m.chunk_id] for m in (hit, *hit.joined)
+                    if index.chunks[m.chunk_id].start <= best.span.start < index.chunks[m.chunk_id].end), chunk)
+        context = " ".join((stored.document.title, stored.meta.get("title", ""), own.section, own.text))
         confidence = self._confidence(prepared, best, context, chunk.doc_id)
         if passages and passages[0].chunk_id == hit.chunk_id:
             passages[0].highlights = [Highlight(s.start, s.end) for s in spans]

@@ -138,3 +138,21 @@ def test_a_question_written_in_the_document_is_answered_by_the_sentence_after_it
     answer = engine.answer("闭馆期间还能借阅文献吗？")
     assert not answer.no_answer
     assert answer.text.startswith("读者不能到馆借阅")
+
+
+def test_a_place_in_the_joined_neighbour_does_not_vouch_for_the_answer(tmp_path):
+    from qa.engine import QAEngine
+
+    taishan = "台山市：2022年，全市完成水利建设投资41.59亿元，实现四年“四级跳”，再创历史新高。" + "".join(
+        f"全市第{n}批新建和加固海堤{n + 3}公里，完成中小河流治理{n * 7}公里，改造农村供水管网{n * 40}公里。" for n in range(1, 8))
+    kaiping = "开平市：2022年，全市新增城镇就业八千人，开展职业技能培训一万人次。" + "".join(
+        f"全市第{n}批新建公办幼儿园{n + 2}所，新增学位{n * 300}个，改造提升乡镇卫生院{n}间。" for n in range(1, 8))
+    corpus = tmp_path / "districts.jsonl"
+    corpus.write_text(json.dumps({"doc_id": "districts", "title": "各县区2022年工作成效",
+                                  "text": taishan + "\n" + kaiping}, ensure_ascii=False), encoding="utf-8")
+    engine = QAEngine.open(index_dir=tmp_path / "index", sources=[corpus])
+    assert len(engine.index.chunks) >= 2
+    answered = engine.answer("台山市2022年完成水利建设投资多少亿元？")
+    assert not answered.no_answer and "41.59亿元" in answered.text
+    elsewhere = engine.answer("开平市2022年完成水利建设投资多少亿元？")
+    assert elsewhere.no_answer or elsewhere.score < answered.score * 0.5
