@@ -167,6 +167,8 @@ class QAEngine:
             texts = [self._passage_text(index, h) for h in hits]
             for hit, score in zip(hits, self._reranker.scores(prepared.text, texts)):
                 hit.score = score
+                for member in hit.joined:  # the cross-encoder scored the joined passage as a whole
+                    member.score = score
             hits.sort(key=lambda h: -h.score)
         passage_scores = [h.score for h in hits]
         sentences = scorer.score_passages(prepared, words, hits, passage_scores)
