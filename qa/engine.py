@@ -24,7 +24,7 @@ from qa.extraction import (SentenceScorer, TermWeights, add_neighbour, extend_en
 from qa.question import prepare_question
 from qa.sentences import Span
 from qa.records import Answer, Citation, Highlight, Passage
-from qa.retrieval import HybridRetriever, passage_bounds
+from qa.retrieval import HybridRetriever, member_at, passage_bounds
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
@@ -247,8 +247,7 @@ class QAEngine:
                     spans = [span, note]
         # the place and year check reads the chunk that holds the answer, not its joined neighbour
         # (a neighbour may be another district's section of the same document)
-        own = next((index.chunks[m.chunk_id] for m in (hit, *hit.joined)
-                    if index.chunks[m.chunk_id].start <= best.span.start < index.chunks[m.chunk_id].end), chunk)
+        own = index.chunks[member_at(index.chunks, hit, best.span.start).chunk_id]
         context = " ".join((stored.document.title, stored.meta.get("title", ""), own.section, own.text))
         confidence = self._confidence(prepared, best, context, chunk.doc_id)
         if passages and passages[0].chunk_id == hit.chunk_id:

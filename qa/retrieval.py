@@ -235,14 +235,16 @@ def passage_bounds(chunks, hit: Hit) -> tuple[int, int]:
     return min(c.start for c in members), max(c.end for c in members)
 
 
+def member_at(chunks, hit: Hit, offset: int) -> Hit:
+    """The hit of the chunk of a (joined) passage that holds ``offset`` (the passage's own hit
+    when no chunk does)."""
+    return next((m for m in (hit, *hit.joined) if chunks[m.chunk_id].start <= offset < chunks[m.chunk_id].end), hit)
+
+
 def member_score(chunks, hit: Hit, offset: int) -> float:
     """The retrieval score of the chunk of a (joined) passage that holds ``offset``: a
     sentence keeps its own chunk's evidence, not its better-ranked neighbour's."""
-    for member in (hit, *hit.joined):
-        chunk = chunks[member.chunk_id]
-        if chunk.start <= offset < chunk.end:
-            return member.score
-    return hit.score
+    return member_at(chunks, hit, offset).score
 
 
 def _ordinals_in_document(chunks) -> list[int]:
