@@ -28,6 +28,17 @@ def seed_engine(seed_index_dir):
     return QAEngine.open(index_dir=seed_index_dir)
 
 
+def engine_for_documents(folder: Path, documents: list[dict]):
+    """An engine over a small corpus a test writes itself (``{"doc_id", "title", "text"}`` records)."""
+    import json
+
+    from qa.engine import QAEngine
+
+    corpus = folder / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in documents), encoding="utf-8")
+    return QAEngine.open(index_dir=folder / "index", sources=[corpus])
+
+
 def seed_text(name: str) -> str:
     return (SEEDS / name).read_text(encoding="utf-8")
 

@@ -2,12 +2,11 @@
 (qa.retrieval.HybridRetriever.join_neighbours), on a small corpus this test writes itself."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from qa.config import QAConfig, QAOptions
 from qa.retrieval import Hit, HybridRetriever, member_score, passage_bounds
+from tests.conftest import engine_for_documents
 
 MEASURES = [
     "对受疫情影响较大的中小企业，免收三个月房租，由各区县财政给予出租方适当补助",
@@ -49,12 +48,7 @@ CORPUS = [
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    from qa.engine import QAEngine
-
-    folder = tmp_path_factory.mktemp("join-corpus")
-    corpus = folder / "corpus.jsonl"
-    corpus.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in CORPUS), encoding="utf-8")
-    return QAEngine.open(index_dir=folder / "index", sources=[corpus])
+    return engine_for_documents(tmp_path_factory.mktemp("join-corpus"), CORPUS)
 
 
 def _chunks_of(engine, doc_id: str) -> list[int]:
@@ -126,31 +120,23 @@ def test_a_list_answer_without_an_enumeration_takes_the_sentence_that_goes_on(en
 
 
 def test_a_question_written_in_the_document_is_answered_by_the_sentence_after_it(tmp_path):
-    from qa.engine import QAEngine
-
-    corpus = tmp_path / "faq.jsonl"
-    corpus.write_text(json.dumps({
+    engine = engine_for_documents(tmp_path, [{
         "doc_id": "library-faq", "title": "密云区图书馆闭馆期间服务问答",
         "text": "Q1：图书馆什么时候闭馆？ 自1月25日起暂停对外开放。 "
                 "Q2：闭馆期间还能借阅文献吗？ 读者不能到馆借阅，但可以通过微信公众号在线阅读数字文献。 "
-                "Q3：借阅的图书到期怎么办？ 闭馆期间到期的图书不计滞纳金。"}, ensure_ascii=False), encoding="utf-8")
-    engine = QAEngine.open(index_dir=tmp_path / "index", sources=[corpus])
+                "Q3：借阅的图书到期怎么办？ 闭馆期间到期的图书不计滞纳金。"}])
     answer = engine.answer("闭馆期间还能借阅文献吗？")
     assert not answer.no_answer
     assert answer.text.startswith("读者不能到馆借阅")
 
 
 def test_a_place_in_the_joined_neighbour_does_not_vouch_for_the_answer(tmp_path):
-    from qa.engine import QAEngine
-
     taishan = "台山市：2022年，全市完成水利建设投资41.59亿元，实现四年“四级跳”，再创历史新高。" + "".join(
         f"全市第{n}批新建和加固海堤{n + 3}公里，完成中小河流治理{n * 7}公里，改造农村供水管网{n * 40}公里。" for n in range(1, 8))
     kaiping = "开平市：2022年，全市新增城镇就业八千人，开展职业技能培训一万人次。" + "".join(
         f"全市第{n}批新建公办幼儿园{n + 2}所，新增学位{n * 300}个，改造提升乡镇卫生院{n}间。" for n in range(1, 8))
-    corpus = tmp_path / "districts.jsonl"
-    corpus.write_text(json.dumps({"doc_id": "districts", "title": "各县区2022年工作成效",
-                                  "text": taishan + "\n" + kaiping}, ensure_ascii=False), encoding="utf-8")
-    engine = QAEngine.open(index_dir=tmp_path / "index", sources=[corpus])
+    engine = engine_for_documents(tmp_path, [{"doc_id": "districts", "title": "各县区2022年工作成效",
+                                              "text": taishan + "\n" + kaiping}])
     assert len(engine.index.chunks) >= 2
     answered = engine.answer("台山市2022年完成水利建设投资多少亿元？")
     assert not answered.no_answer and "41.59亿元" in answered.text

@@ -2,7 +2,6 @@
 matching, answer types, neighbouring sentences, and passages published under other headlines."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ from qa.answer_types import COLOUR, NUMBER, PERSON, PHONE, PLACE, TIME, answer_t
 from qa.question import prepare_question
 from qa.extraction import ScoredSentence, SentenceScorer, add_neighbour, fill_paragraph, trim_to_window
 from qa.sentences import Span, split_sentences
+from tests.conftest import engine_for_documents
 
 SHARED_NOTICE = ("对参加疫情防控的医务人员和防疫工作者取得的临时性工作补助和奖金，免征个人所得税；"
                  "对单位发放的预防新冠肺炎的医药防护用品等实物，免征个人所得税。")
@@ -44,12 +44,7 @@ CORPUS = [
 
 @pytest.fixture(scope="module")
 def small_engine(tmp_path_factory):
-    from qa.engine import QAEngine
-
-    folder = tmp_path_factory.mktemp("small-corpus")
-    corpus = folder / "corpus.jsonl"
-    corpus.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in CORPUS), encoding="utf-8")
-    return QAEngine.open(index_dir=folder / "index", sources=[corpus])
+    return engine_for_documents(tmp_path_factory.mktemp("small-corpus"), CORPUS)
 
 
 # ----- pure functions ------------------------------------------------------------------------
