@@ -59,6 +59,24 @@ def run_feedback(feedback: Path, candidates_out: Path) -> int:
     return 0
 
 
+def in_sample_note(engine, gold_path: Path, split: str) -> str:
+    """A warning when the answer model was trained on these gold questions: its answer figures
+    here are in-sample, and the honest ones are eval.train's out-of-fold figures."""
+    from eval.train.data import fingerprint_files
+
+    model = getattr(engine, "model", None)
+    collections = ((getattr(model, "data", None) or {}).get("training") or {}).get("collections", {})
+    sha = fingerprint_files([gold_path])
+    trained = [name for name, info in collections.items() if info.get("gold_sha") == sha]
+    if not trained:
+        return ""
+    if trained == ["seeds"] and split == "test":
+        return "Note: the answer model was trained on the seeds' dev split only; the test split is held out."
+    return (f"Note: the answer model was trained on these questions ({', '.join(trained)}), so the answer figures "
+            "above are in-sample. The held-out figures are the out-of-fold ones of `python -m eval.train` "
+            "(qa/models/answer_model.json, \"figures\").")
+
+
 def run_benchmark_cli(settings: EvalSettings) -> int:
     from eval import charts, report, runner
 
@@ -74,6 +92,9 @@ def run_benchmark_cli(settings: EvalSettings) -> int:
     result = runner.run_benchmark(engine, items, settings.methods, settings.top_k, settings.show_progress)
     config = runner.describe_run(settings, engine, gold_path, len(items))
     print(report.terminal_report(result))
+    note = in_sample_note(engine, gold_path, settings.split)
+    if note:
+        print("\n" + note)
     if settings.json:
         report.write_json(settings.json, report.result_to_json(result, config, settings.compare))
         print(f"\nJSON: {settings.json}")

@@ -11,7 +11,7 @@ from eval.charts import pyplot
 
 EXTRAPOLATE_SCALES = (100, 1_000, 10_000)
 BUILD_PARTS = ("loading_s", "chunking_s", "embedding_s", "faiss_s", "bm25_s", "dedup_s", "write_s")
-QUERY_PARTS = ("bm25_ms", "embed_query_ms", "faiss_ms", "extraction_ms")
+QUERY_PARTS = ("bm25_ms", "embed_query_ms", "faiss_ms", "reading_ms")
 
 
 def _get(data: Any, dotted: str, default: Any = None) -> Any:

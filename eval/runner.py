@@ -155,6 +155,17 @@ def summarize_manifest(manifest: Any) -> Any:
     return str(manifest)
 
 
+def describe_model(model: Any) -> dict[str, Any] | None:
+    """Which answer model answered, and which collections it was trained on (figures on those are
+    in-sample: the honest ones are the out-of-fold figures of ``python -m eval.train``)."""
+    if model is None or not hasattr(model, "data"):
+        return None
+    data = model.data
+    return {"file": model.source, "version": data.get("version"), "threshold": data.get("threshold"),
+            "feature_fingerprint": data.get("feature_fingerprint"),
+            "trained_on": sorted((data.get("training") or {}).get("collections", {}))}
+
+
 def describe_run(settings: EvalSettings, engine: Any, gold_path: Path, n_questions: int) -> dict[str, Any]:
     """The ``config`` block of the JSON report: what was measured, with which settings."""
     manifest = getattr(engine, "manifest", None) or {}
@@ -169,6 +180,7 @@ def describe_run(settings: EvalSettings, engine: Any, gold_path: Path, n_questio
         "embedder": embedder.get("spec") or settings.embedder,
         "chunking": manifest.get("chunking") or {},
         "qa_config": engine.config.to_dict() if hasattr(engine, "config") else {},
+        "answer_model": describe_model(getattr(engine, "model", None)),
         "manifest": summarize_manifest(manifest),
         "latency": "ms per engine.answer call (time.perf_counter); index build/load and one warm-up call excluded",
     })

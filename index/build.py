@@ -28,6 +28,10 @@ from index.tokenizer import tokenize, tokenizer_fingerprint
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
+# Version of the document metadata a build derives (index.metadata.derive_metadata). A newer
+# version makes the next build write a new generation even when no document changed (the vectors
+# are reused); 2 added "national" (a central notice that applies in every province).
+METADATA_VERSION = 2
 
 
 @dataclass
@@ -100,6 +104,10 @@ def _sparse_is_current(previous: store.LoadedIndex) -> bool:
     return all(stored.get(key) == value for key, value in _tokenizer_signature().items())
 
 
+def _metadata_is_current(previous: store.LoadedIndex) -> bool:
+    return previous.manifest.get("metadata", {}).get("version") == METADATA_VERSION
+
+
 def _progress(progress: ProgressFn | None, fraction: float, desc: str) -> None:
     if progress is not None:
         progress(min(1.0, max(0.0, fraction)), desc)
@@ -149,7 +157,8 @@ def build_from_documents(documents: list[Document], index_dir: Path, config: Ind
             stored_docs.append(store.StoredDocument(document, digest, now, meta))
         report.removed = sorted(set(old_docs) - {d.doc_id for d in documents})
         report.timings["chunking_s"] = time.perf_counter() - t0
-        if previous is not None and _sparse_is_current(previous) and not (report.added or report.updated or report.removed):
+        if (previous is not None and _sparse_is_current(previous) and _metadata_is_current(previous)
+                and not (report.added or report.updated or report.removed)):
             # Nothing changed: keep the live generation instead of writing an identical one.
             report.documents, report.chunks = len(stored_docs), len(chunks)
             report.near_duplicates = len(previous.duplicates)
@@ -189,6 +198,7 @@ def build_from_documents(documents: list[Document], index_dir: Path, config: Ind
             "embedder": {"spec": config.embedder, "dim": int(matrix.shape[1])},
             "tokenizer": {"name": "jieba cut_for_search + user dict + stopwords", **_tokenizer_signature()},
             "chunking": config.chunking_signature(),
+            "metadata": {"version": METADATA_VERSION},
             "dense": {"kind": kind, "metric": "inner_product", "normalised": True},
             "counts": {"documents": len(stored_docs), "chunks": len(chunks)},
             "documents": {d.document.doc_id: d.content_hash for d in stored_docs},
@@ -250,3 +260,19 @@ def build_index(sources: list[Path], index_dir: Path, config: IndexConfig, show_
     documents, skipped = load_sources(sources, max_bytes=config.max_file_bytes)
     return build_from_documents(documents, index_dir, config, catalog_for(sources), skipped,
                                 show_progress=show_progress, progress=progress)
+
+
+def refresh_metadata(index_dir: Path, config: IndexConfig, progress: ProgressFn | None = None) -> bool:
+    """Bring an index built by an older version up to the current metadata (no re-embedding):
+    True when a new generation was written."""
+    manifest = store.read_manifest(index_dir)
+    if manifest.get("metadata", {}).get("version") == METADATA_VERSION:
+        return False
+    previous = store.load_index(index_dir)
+    config = IndexConfig(**{**config.to_dict(), "embedder": previous.embedder})
+    catalog = {d: dict(s.meta) for d, s in previous.documents.items()}
+    documents = [s.document for s in previous.documents.values()]
+    log.info("index %s has metadata version %s: updating it to %s (vectors reused)", index_dir,
+             manifest.get("metadata", {}).get("version"), METADATA_VERSION)
+    build_from_documents(documents, index_dir, config, catalog, progress=progress)
+    return True

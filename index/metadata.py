@@ -20,7 +20,6 @@ _BODY_RE = re.compile(
     r"((?:中共)?[\u4e00-\u9fff]{2,14}?(?:人民政府办公厅|人民政府办公室|人民政府|委员会|办公厅|办公室|部|厅|局|委|办|院|署|总局|中心))"
 )
 _DATE_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:\s*(\d{1,2})\s*月)?(?:\s*(\d{1,2})\s*日)?")
-_YEAR_Q_RE = re.compile(r"((?:19|20)\d{2})\s*年?")
 
 
 def load_catalog(folder: Path) -> dict[str, dict[str, Any]]:
@@ -50,7 +49,7 @@ def headline(text: str, max_chars: int = 60) -> str:
     return cut[:max_chars].strip()
 
 
-_NOT_PLACES = {"城市", "中国", "全国", "国家", "地方", "当地", "本地", "各地", "全省", "全市", "全区", "海外", "境外", "国外"}
+NOT_PLACES = {"城市", "中国", "全国", "国家", "地方", "当地", "本地", "各地", "全省", "全市", "全区", "海外", "境外", "国外"}
 
 
 def find_places(text: str, limit: int = 8) -> list[str]:
@@ -66,7 +65,7 @@ def find_places(text: str, limit: int = 8) -> list[str]:
             counts[province] = norm.count(province)
     for pair in posseg.cut(norm):
         word = pair.word.strip()
-        if pair.flag == "ns" and len(word) >= 2 and word not in _NOT_PLACES:
+        if pair.flag == "ns" and len(word) >= 2 and word not in NOT_PLACES:
             counts[word] = counts.get(word, 0) + 1
     # a short name ("江海") counts toward its full name ("江海区") when both occur
     for name in list(counts):
@@ -122,6 +121,7 @@ def derive_metadata(doc_id: str, text: str, title: str = "") -> dict[str, Any]:
         "issuer": _issuer(head),
         "year": find_year(head + " " + opening),
         "kind": "",
+        "national": is_national(text, head),
     }
 
 
@@ -142,23 +142,3 @@ def short_place(name: str) -> str:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             return name[: -len(suffix)]
     return name
-
-
-_PLACE_SUFFIXES = ("省", "市", "区", "县", "州", "盟", "旗", "镇", "乡")
-
-
-def question_places(question_norm: str) -> set[str]:
-    """Place names a question names, known to the collection or not (jieba ``ns`` words with
-    an administrative suffix, and province names): "上海市…" asked of documents about other
-    cities is a question they do not answer."""
-    from index.tokenizer import pos_cut
-
-    found = {p for p in PROVINCES if p in question_norm}
-    for word, flag in pos_cut(question_norm):
-        if flag == "ns" and len(word) >= 3 and word.endswith(_PLACE_SUFFIXES) and word not in _NOT_PLACES:
-            found.add(word)
-    return found
-
-
-def question_years(question_norm: str) -> list[int]:
-    return [int(y) for y in _YEAR_Q_RE.findall(question_norm) if 1990 <= int(y) <= 2100]

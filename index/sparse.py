@@ -3,6 +3,8 @@ index never falls back to bm25s's default splitter (which treats a Chinese run a
 from __future__ import annotations
 
 import logging
+import math
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,22 @@ class SparseIndex:
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(ids), dtype=np.float32)
+
+    @cached_property
+    def _idf(self) -> dict[str, float]:
+        indptr = np.asarray(self._retriever.scores["indptr"])
+        df = np.diff(indptr)
+        n = max(1, self.size)
+        return {token: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)) for token, i in self.vocab.items() if i < len(df)}
+
+    def idf(self) -> dict[str, float]:
+        """Each indexed token's inverse document frequency (BM25's: ln(1 + (N - df + 0.5) / (df + 0.5)))."""
+        return self._idf
+
+    def unknown_idf(self) -> float:
+        """The IDF of a token no chunk holds (the rarest possible)."""
+        n = max(1, self.size)
+        return math.log(1 + (n + 0.5) / 0.5)
 
     @property
     def size(self) -> int:

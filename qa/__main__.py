@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from index.errors import PolicyQAError
-from qa.config import QAConfig, QAOptions
+from qa.config import QAConfig, QAOptions, RetrievalConfig
 
 
 def _print_human(result: dict) -> None:
@@ -17,13 +17,18 @@ def _print_human(result: dict) -> None:
         print(f"注：{note}")
     if result["no_answer"]:
         print(f"答：{result['message']}")
+        if result.get("probability") is not None:
+            print(f"  （最接近的答案正确的可能性 {result['probability']:.0%}，低于回答所需）")
         label = "可能相关"
     else:
         answer = result["answer"]
-        print(f"答：{answer['text']}  （置信度 {answer['score']:.2f}）")
+        print(f"答：{answer['text']}  （置信度 {result['confidence']}，{result['probability']:.0%}）")
         for number, c in enumerate(answer["citations"], 1):
             print(f"  [{number}] 《{c['title']}》 {c['section']}  {c['doc_id']} 第 {c['start']}–{c['end']} 字")
         label = "出处段落"
+        reasons = [e["label"] for e in result.get("explanation", []) if e["contribution"] > 0][:3]
+        if reasons:
+            print(f"  为什么是这个答案：{'；'.join(reasons)}")
     for number, p in enumerate(result["passages"], 1):
         text = p["text"]
         for h in sorted(p["highlights"], key=lambda h: -h["start"]):
@@ -51,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         engine = QAEngine.open(index_dir=args.index_dir, embedder=args.embedder,
-                               config=QAConfig(reranker=args.reranker), show_progress=not args.json)
+                               config=QAConfig(retrieval=RetrievalConfig(reranker=args.reranker)), show_progress=not args.json)
         result = engine.answer(args.question, QAOptions(top_k=args.top_k, mode=args.mode)).to_dict()
     except (PolicyQAError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)

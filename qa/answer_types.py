@@ -33,7 +33,8 @@ _UNITS = (
      r"米|公里|千米|厘米|毫米|英尺|英里|公尺|呎|吋|英寸|km|cm|mm|m(?![a-z])"),
     (re.compile(r"面积|占地"), r"平方|公顷|亩|㎡"),
     (re.compile(r"人口|多少人|几人|人数"), r"人|户"),
-    (re.compile(r"多少钱|价格|金额|费用|票价|售价|造价|收入|资金|投资|成本|市值"), r"元|美元|欧元|英镑|日元|港元|港币|镑"),
+    (re.compile(r"多少钱|价格|金额|费用|票价|售价|造价|收入|资金|投资|成本|市值|收费|费率|租金|补贴标准|奖励标准|罚款"),
+     r"元|美元|欧元|英镑|日元|港元|港币|镑"),
     (re.compile(r"温度|气温"), r"度|℃|°"),
 )
 _NUMERAL = r"(?:[0-9０-９]+(?:[.,．][0-9０-９]+)*|[〇零一二两三四五六七八九十百千万亿]{1,8})\s*[万亿千百多余几]*\s*"
@@ -46,7 +47,7 @@ _NUMBER = re.compile(r"[0-9０-９]+(?:[.,．][0-9０-９]+)*\s*[%％]?|[〇零�
                      r"[半双]")
 
 
-_ORG = re.compile(r"[\u4e00-\u9fffA-Za-z]{1,14}?(委员会|管委会|办公室|政府|局|委|办|厅|部|院|会|中心|集团|公司|银行|协会|大学|学校|医院|法院|检察院|研究所|站|队)")
+ORG_NAME = re.compile(r"[\u4e00-\u9fffA-Za-z]{1,14}?(委员会|管委会|办公室|政府|局|委|办|厅|部|院|会|中心|集团|公司|银行|协会|大学|学校|医院|法院|检察院|研究所|站|队)")
 
 
 def answer_type(question_norm: str) -> str:
@@ -65,29 +66,67 @@ def unit_pattern(question_norm: str) -> re.Pattern[str] | None:
     return None
 
 
+# Units and measure words a question may name after 多少/几 ("多少亿元", "几所", "多少万人次"): its answer
+# is a figure in that unit. Longest first, so 亿元 is read before 元.
+_MEASURE_WORDS = sorted("""个 家 人 项 所 座 名 条 次 件 场 批 台 辆 套 亩 公里 千米 米 吨 元 万元 亿元 美元 万人次 人次 万人
+户 间 份 宗 平方米 平方公里 公顷 万 亿 倍 年 天 小时 分钟 岁 本 册 种 类 支 只 棵 株 处 栋 层 届 期 周 月 日 张 份 篇 部
+个百分点 百分点 千瓦 兆瓦 万千瓦 度 千克 公斤 克 斤 升 立方米 万吨 亿吨""".split(), key=len, reverse=True)
+_ASKED_UNIT = re.compile(r"(?:多少|几)\s*(" + "|".join(map(re.escape, _MEASURE_WORDS)) + ")")
+# A 元 amount is the same question in 元, 万元 or 亿元; a count of 人 the same in 万人.
+_UNIT_FAMILIES = {"元": r"元", "人": r"(?:万)?人", "吨": r"(?:万|亿)?吨"}
+
+
+def asked_unit(question_norm: str) -> str:
+    """The unit or measure word the question names after 多少/几 ("" when it names none)."""
+    match = _ASKED_UNIT.search(question_norm)
+    return match.group(1) if match else ""
+
+
+@lru_cache(maxsize=None)
+def asked_unit_pattern(unit: str) -> re.Pattern[str]:
+    """A figure in ``unit`` (any 元 amount for 元, 万元 or 亿元)."""
+    tail = unit[-1] if unit[-1] in _UNIT_FAMILIES and unit not in ("万人次", "人次") else ""
+    return re.compile(_NUMERAL + "(?:" + (_UNIT_FAMILIES[tail] if tail else re.escape(unit)) + ")")
+
+
 @lru_cache(maxsize=None)
 def _unit_regex(units: str) -> re.Pattern[str]:
     return re.compile(_NUMERAL + f"(?:{units})")
 
 
-def _entities(text: str, kind: str, question_norm: str = "") -> set[str]:
+def _entity_matches(text: str, kind: str, question_norm: str = "") -> list[tuple[int, int]]:
+    """Spans of ``kind`` entities in ``text`` (normalised), in text order."""
     if kind == TIME:
-        return {m.group(0) for m in _DATE.finditer(text)}
-    if kind == NUMBER:
-        measured = unit_pattern(question_norm)
-        return {m.group(0) for m in (measured or _NUMBER).finditer(text)}
-    if kind == COLOUR:
-        return {m.group(0) for m in _COLOUR.finditer(text)}
-    if kind == PHONE:
-        return {m.group(0) for m in _PHONE.finditer(text)}
-    if kind == ORG:
-        return {m.group(0) for m in _ORG.finditer(text)}
+        pattern: re.Pattern[str] | None = _DATE
+    elif kind == NUMBER:
+        pattern = unit_pattern(question_norm) or _NUMBER
+    elif kind == COLOUR:
+        pattern = _COLOUR
+    elif kind == PHONE:
+        pattern = _PHONE
+    elif kind == ORG:
+        pattern = ORG_NAME
+    else:
+        pattern = None
+    if pattern is not None:
+        return [m.span() for m in pattern.finditer(text)]
     flags = ("nr", "nrfg", "nrt") if kind == PERSON else ("ns", "nsf")
-    return {word for word, flag in pos_cut(text) if flag in flags and len(word) >= 2}
+    spans, offset = [], 0
+    for word, flag in pos_cut(text):
+        if flag in flags and len(word) >= 2:
+            spans.append((offset, offset + len(word)))
+        offset += len(word)
+    return spans
+
+
+def entity_spans(text_norm: str, kind: str, question_norm: str) -> list[tuple[int, int]]:
+    """Spans of the ``kind`` entities in ``text_norm`` that the question does not already name:
+    a sentence answers "who/when/how many" when it names what the question lacks."""
+    if not kind:
+        return []
+    return [(a, b) for a, b in _entity_matches(text_norm, kind, question_norm) if text_norm[a:b] not in question_norm]
 
 
 def has_new_entity(sentence_norm: str, kind: str, question_norm: str) -> bool:
     """Whether the sentence names a ``kind`` entity that the question does not contain."""
-    if not kind:
-        return False
-    return any(entity not in question_norm for entity in _entities(sentence_norm, kind, question_norm))
+    return bool(entity_spans(sentence_norm, kind, question_norm))

@@ -1,13 +1,18 @@
-"""Check and prepare a question where it enters: strip invisible characters, cut over-long
-input to a documented limit, fold traditional script, and name what kind of answer it wants."""
+"""Read a question once, where it enters: strip invisible characters, cut over-long input to a
+documented limit, fold traditional script, and name what it asks for (the kind of answer, the
+places, years, bodies, numbers and titles it names). Every later stage reads this record and
+never looks at the raw question again."""
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Protocol
 
+from index.metadata import PROVINCES, NOT_PLACES, short_place
 from index.normalize import normalize_text
-from qa.answer_types import answer_type
+from index.tokenizer import cut_words, pos_cut
+from qa.answer_types import ORG_NAME, answer_type
 from qa.config import MAX_QUESTION_CHARS
 
 # Zero-width and direction marks, bidi embeddings and isolates, soft hyphen, variation
@@ -30,27 +35,47 @@ _DEFINE_Q = (re.compile(r"^(?:请问)?(?:什么是|什么叫|何谓|何为)[“\
 # "…突出“保民生”是指什么？": the term is the end of a longer subject; its definition may sit mid-sentence.
 _MEANS_Q = re.compile(r"(?P<term>[^，,。？?“”\x22「」《》]{2,}?)[”\x22」》]?(?:具体)?(?:是指什么|指的是什么|指什么|是什么意思|意思是什么)[？?。]?$")
 _WHO_Q = re.compile(r"谁|哪个(部门|单位|机构)|哪家|什么(部门|单位|机构)|牵头|负责|主管|责任单位|由.{0,6}(负责|牵头)")
+_YEAR_Q = re.compile(r"((?:19|20)\d{2})\s*年?")
+_QUOTED = re.compile(r"《([^》]{2,40})》|“([^”]{2,30})”|「([^」]{2,30})」|\"([^\"]{2,30})\"")
+_FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_PLACE_SUFFIXES = ("省", "市", "区", "县", "州", "盟", "旗", "镇", "乡")
+
+
+class KnownPlaces(Protocol):
+    """The places of a collection and the gazetteer (``qa.places.Places``)."""
+
+    def in_question(self, question_norm: str) -> set[str]: ...
 
 
 @dataclass
-class PreparedQuestion:
+class Question:
+    """A question as every stage reads it."""
+
     original: str
     text: str                    # cleaned, possibly cut
     normalized: str              # one script, same length as ``text``
     problem: str = ""            # "" | empty | no_content
     notes: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)  # jieba search-mode words, stopwords removed
     wants_number: bool = False
     wants_list: bool = False
     wants_who: bool = False
     wants_explanation: bool = False
     wants_cause: bool = False    # a why question: the answer is a reason
     wants_measures: bool = False  # what measures/requirements: a policy item's paragraph
-    answer_type: str = ""        # person | time | number | place | "" (see qa.answer_types)
+    answer_type: str = ""        # person | organisation | time | number | place | colour | phone | ""
     defines: str = ""            # the term a what-is question asks to define ("什么是乡里制" → 乡里制)
-    defines_end: bool = False    # ``defines`` ends a longer subject: its last characters are the term ("…突出保民生是指什么")
+    defines_end: bool = False    # ``defines`` ends a longer subject ("…突出保民生是指什么")
+    places: set[str] = field(default_factory=set)   # places it names (known to the collection or not)
+    years: list[int] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list)  # organisations it names ("市发改委")
+    quoted: list[str] = field(default_factory=list)  # titles and terms in quotation marks
+    figures: list[str] = field(default_factory=list)  # numbers it names ("22", "2.5")
 
 
-def prepare_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> PreparedQuestion:
+def prepare_question(question: object, places: KnownPlaces | None = None,
+                     max_chars: int = MAX_QUESTION_CHARS) -> Question:
+    """Clean and analyse ``question`` (any object; None and non-strings are read as text)."""
     raw = question if isinstance(question, str) else ("" if question is None else str(question))
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", raw))
     text = re.sub(r"\s+", " ", text).strip()
@@ -59,16 +84,32 @@ def prepare_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> P
         notes.append(f"问题过长（{len(text)} 字），只使用前 {max_chars} 字。")
         text = text[:max_chars]
     normalized = normalize_text(text)
-    prepared = PreparedQuestion(raw, text, normalized, notes=notes)
+    prepared = Question(raw, text, normalized, notes=notes)
     if not text:
         prepared.problem = "empty"
-    elif not _CONTENT.search(normalized):  # normalised: full-width letters and digits count
+        return prepared
+    if not _CONTENT.search(normalized):  # normalised: full-width letters and digits count
         prepared.problem = "no_content"
-    if normalized != text.lower() and any(ord(c) > 0x2E80 for c in text):
-        if sum(a != b for a, b in zip(normalized, text)) > 0 and re.search(r"[\u4e00-\u9fff]", text):
-            changed = [a for a, b in zip(text, normalized) if a != b and "\u4e00" <= a <= "\u9fff"]
-            if changed:
-                notes.append("已将繁体/异体字统一为简体进行检索。")
+        return prepared
+    if any(a != b and "\u4e00" <= a <= "\u9fff" for a, b in zip(text, normalized)):
+        notes.append("已将繁体/异体字统一为简体进行检索。")
+    _classify(prepared)
+    prepared.words = cut_words(normalized)
+    if places is None:
+        from qa.places import gazetteer_places
+
+        places = gazetteer_places()
+    prepared.places = question_places(normalized) | places.in_question(normalized)
+    prepared.years = question_years(normalized)
+    prepared.bodies = list(dict.fromkeys(m.group(0) for m in ORG_NAME.finditer(normalized)))
+    prepared.quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(normalized)]
+    prepared.figures = [f for f in _FIGURE.findall(normalized) if str(f) not in {str(y) for y in prepared.years}]
+    return prepared
+
+
+def _classify(prepared: Question) -> None:
+    """What kind of answer the question asks for."""
+    normalized = prepared.normalized
     prepared.wants_number = bool(_NUMBER_Q.search(normalized))
     prepared.wants_list = bool(_LIST_Q.search(normalized))
     prepared.wants_who = bool(_WHO_Q.search(normalized))
@@ -80,4 +121,19 @@ def prepare_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> P
     else:
         prepared.defines = next((m.group("term").strip() for m in (p.match(normalized) for p in _DEFINE_Q) if m), "")
     prepared.wants_measures = prepared.wants_explanation and not prepared.wants_cause and bool(_MEASURES_Q.search(normalized))
-    return prepared
+
+
+def question_places(question_norm: str) -> set[str]:
+    """Place names a question names, known to the collection or not (jieba ``ns`` words with
+    an administrative suffix, and province names): "上海市…" asked of documents about other
+    cities is a question they do not answer."""
+    found = {p for p in PROVINCES if p in question_norm}
+    for word, flag in pos_cut(question_norm):
+        if flag == "ns" and len(word) >= 3 and word.endswith(_PLACE_SUFFIXES) and word not in NOT_PLACES:
+            found.add(word)
+    # a province found inside a longer name it heads ("吉林" in "吉林省") is that name
+    return {p for p in found if not any(o != p and o.startswith(p) and short_place(o) == p for o in found)}
+
+
+def question_years(question_norm: str) -> list[int]:
+    return [int(y) for y in _YEAR_Q.findall(question_norm) if 1990 <= int(y) <= 2100]

@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+# Why a reply is a no-answer: "" (it is an answer) | the question was empty or had no words |
+# nothing was retrieved | the answer model's probability is below its threshold | … and the
+# question names a place or year the nearest document does not cover.
+Reason = Literal["", "empty", "no_content", "no_match", "low_confidence", "not_covered"]
 
 
 @dataclass
@@ -72,9 +77,12 @@ class Answer:
     score: float = 0.0
     citations: list[Citation] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
-    reason: str = ""  # machine-readable: "" | empty | no_content | low_confidence | empty_index
+    reason: Reason = ""
     notes: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    probability: float | None = None  # the answer model's calibrated probability that the answer is right
+    confidence: str = ""              # 高 | 中 | 低 ("" for a no-answer)
+    explanation: list[dict[str, Any]] = field(default_factory=list)  # features by contribution, largest first
 
     def to_dict(self) -> dict[str, Any]:
         answer = None
@@ -91,5 +99,8 @@ class Answer:
             "message": self.message,
             "notes": list(self.notes),
             "answer": answer,
+            "probability": None if self.probability is None else round(self.probability, 4),
+            "confidence": self.confidence,
+            "explanation": [dict(e) for e in self.explanation],
             "passages": [p.to_dict() for p in self.passages],
         }

@@ -3,15 +3,17 @@ RRF), nudged toward documents whose place or year the question names, with repos
 collapsed into one passage."""
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.metadata import question_years, short_place
 from index.normalize import normalize_text
 from index.store import LoadedIndex
-from index.tokenizer import cut_words
-from qa.config import QAConfig, QAOptions
+from qa.config import QAOptions, RetrievalConfig
+from qa.places import Places
+from qa.question import Question
 
 
 @dataclass
@@ -24,28 +26,6 @@ class Hit:
     joined: list["Hit"] = field(default_factory=list)  # neighbouring chunks of the same document shown with this one
 
 
-class PlaceVocabulary:
-    """Known places of the collection (catalog + derived metadata), matched by full or short name."""
-
-    def __init__(self, index: LoadedIndex) -> None:
-        self.doc_places: dict[str, set[str]] = {}
-        self.forms: dict[str, set[str]] = {}  # surface form in a question -> canonical place names
-        for doc_id, stored in index.documents.items():
-            places = {p for p in stored.meta.get("places", []) if p}
-            self.doc_places[doc_id] = places
-            for place in places:
-                for form in {place, short_place(place)}:
-                    if len(form) >= 2:
-                        self.forms.setdefault(form, set()).add(place)
-
-    def in_question(self, question_norm: str) -> set[str]:
-        found: set[str] = set()
-        for form, places in self.forms.items():
-            if form in question_norm:
-                found |= places
-        return found
-
-
 def _minmax(values: np.ndarray) -> np.ndarray:
     if values.size == 0:
         return values
@@ -54,11 +34,11 @@ def _minmax(values: np.ndarray) -> np.ndarray:
 
 
 class HybridRetriever:
-    def __init__(self, index: LoadedIndex, config: QAConfig, embed_query) -> None:
+    def __init__(self, index: LoadedIndex, config: RetrievalConfig, embed_query: Callable[[str], np.ndarray]) -> None:
         self.index = index
         self.config = config
         self._embed_query = embed_query
-        self.places = PlaceVocabulary(index)
+        self.places = Places(index.documents)
         self._doc_of = np.array([c.doc_id for c in index.chunks], dtype=object)
         self._years = {d: s.meta.get("year") for d, s in index.documents.items()}
         self._shingle_cache: dict[int, frozenset[str]] = {}
@@ -77,9 +57,8 @@ class HybridRetriever:
             allowed = {d for d in allowed if self._years.get(d) in set(options.years)}
         return np.array([d in allowed for d in self._doc_of], dtype=bool)
 
-    def _metadata_boost(self, question_norm: str) -> dict[str, float]:
-        places = self.places.in_question(question_norm)
-        years = set(question_years(question_norm))
+    def _metadata_boost(self, question: Question) -> dict[str, float]:
+        places, years = question.places, set(question.years)
         if not places and not years:
             return {}
         boost: dict[str, float] = {}
@@ -93,11 +72,11 @@ class HybridRetriever:
                 boost[doc_id] = score
         return boost
 
-    def retrieve(self, question_norm: str, tokens: list[str], options: QAOptions, limit: int,
+    def retrieve(self, question: Question, options: QAOptions, limit: int,
                  timings: dict[str, float] | None = None) -> list[Hit]:
-        import time
-
+        """The best ``limit`` passages (reposts collapsed), fused scores first."""
         config = self.config
+        question_norm, tokens = question.normalized, question.words
         n = len(self.index.chunks)
         mask = self._mask(options)
         t0 = time.perf_counter()
@@ -143,7 +122,7 @@ class HybridRetriever:
         else:
             bm25_n = bm25_c / bm25_c.max() if bm25_c.max() > 0 else bm25_c
             fused = config.dense_weight * _minmax(dense_c) + (1 - config.dense_weight) * bm25_n
-        boost = self._metadata_boost(question_norm)
+        boost = self._metadata_boost(question)
         if boost and config.metadata_boost:
             fused = fused + config.metadata_boost * np.array([boost.get(self._doc_of[i], 0.0) for i in ids])
         order = np.argsort(-fused)
@@ -265,4 +244,4 @@ def _rrf(scores: np.ndarray, k: int) -> np.ndarray:
     return 1.0 / (k + ranks)
 
 
-__all__ = ["HybridRetriever", "Hit", "cut_words"]
+__all__ = ["HybridRetriever", "Hit", "passage_bounds", "member_at"]

@@ -185,7 +185,7 @@ def _fake_scale(scale: int) -> dict:
              "embedder": {"embedded_texts": 90 * scale, "embed_seconds": 25.0 * scale, "cache_hits": 0},
              "peak_rss_mb": 300.0, "rss_after_model_mb": 70.0, "index_bytes": 500000 * scale, "dense_kind": "flat"}
     return {"scale": scale, "corpus": {"max_jaccard": 0.6}, "build": build,
-            "query": {"latency_ms": lat, "parts_ms": {p: lat for p in ("bm25_ms", "embed_query_ms", "faiss_ms", "extraction_ms")},
+            "query": {"latency_ms": lat, "parts_ms": {p: lat for p in ("bm25_ms", "embed_query_ms", "faiss_ms", "reading_ms")},
                       "recall@1": 0.5, "recall@5": 0.9, "load_s": 0.1, "index_rss_delta_mb": 2.0 * scale,
                       "concurrent": concurrent},
             "baseline": {"chunks": 50 * scale, "build_s": 20.0 * scale, "latency_ms": lat, "parts_ms": {}, "recall@1": 0.4,

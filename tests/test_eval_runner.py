@@ -203,7 +203,8 @@ def test_reports_from_fake_run(tmp_path: Path) -> None:
     assert config["manifest"]["documents"] == {"count": 20}
     assert config["chunking"]["chunk_size"] == 400 and config["embedder"] == "fake"
     assert config["manifest"]["counts"] == {"documents": 20, "chunks": 30}
-    assert config["qa_config"]["no_answer_threshold"] == QAConfig().no_answer_threshold
+    assert config["qa_config"]["reading"]["short_chars"] == QAConfig().reading.short_chars
+    assert config["answer_model"] is None  # the fake engine has none
     text = report.terminal_report(result)
     assert "recall@10" in text and "By question type (bm25)" in text
     payload = report.result_to_json(result, config, compare=True)

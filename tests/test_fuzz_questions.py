@@ -2,6 +2,8 @@
 well-formed result whose citations and passages slice the original documents exactly."""
 from __future__ import annotations
 
+from typing import get_args
+
 import json
 
 import pytest
@@ -9,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa.config import MAX_QUESTION_CHARS, QAOptions
-from qa.records import Answer
+from qa.records import Answer, Reason
 
-FIELDS = {"question", "no_answer", "reason", "message", "notes", "answer", "passages"}
-REASONS = {"empty", "no_content", "low_confidence", "no_match", "empty_index"}
+FIELDS = {"question", "no_answer", "reason", "message", "notes", "answer", "probability", "confidence", "explanation",
+          "passages"}
+REASONS = set(get_args(Reason)) - {""}
 SEED_QUESTIONS = [
     "蓬江区接管了多少个停车场",
     "江海区把哪个产业列为头号工程？",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.config import QAConfig, QAOptions
+from qa.config import QAOptions, RetrievalConfig
 from qa.retrieval import Hit, HybridRetriever, member_score, passage_bounds
 from tests.conftest import engine_for_documents
 
@@ -51,6 +51,11 @@ def engine(tmp_path_factory):
     return engine_for_documents(tmp_path_factory.mktemp("join-corpus"), CORPUS)
 
 
+def _retriever(engine, **settings) -> HybridRetriever:
+    snap = engine.snapshot()
+    return HybridRetriever(snap.index, RetrievalConfig(**settings), snap.embedder.embed_query)
+
+
 def _chunks_of(engine, doc_id: str) -> list[int]:
     return sorted((c.chunk_id for c in engine.index.chunks if c.doc_id == doc_id),
                   key=lambda i: engine.index.chunks[i].start)
@@ -63,7 +68,7 @@ def test_the_long_notice_makes_several_chunks(engine):
 def test_neighbouring_chunks_in_the_first_ranks_become_one_passage(engine):
     first, second, third = _chunks_of(engine, "measures")[:3]
     other = _chunks_of(engine, "library")[0]
-    retriever = HybridRetriever(engine.index, QAConfig(join_ranks=10), engine._query_vector)
+    retriever = _retriever(engine, join_ranks=10)
     hits = [Hit(first, 1.0), Hit(other, 0.9), Hit(second, 0.8)]
     joined = retriever.join_neighbours(hits)
     assert [h.chunk_id for h in joined] == [first, other]
@@ -81,14 +86,13 @@ def test_neighbouring_chunks_in_the_first_ranks_become_one_passage(engine):
 def test_joining_respects_the_rank_window_and_the_length_limit(engine):
     first, second = _chunks_of(engine, "measures")[:2]
     others = [Hit(c.chunk_id, 0.5) for c in engine.index.chunks if c.doc_id != "measures"]
-    narrow = HybridRetriever(engine.index, QAConfig(join_ranks=2), engine._query_vector)
+    narrow = _retriever(engine, join_ranks=2)
     hits = [Hit(first, 1.0), *others, Hit(second, 0.1)]
     assert len(narrow.join_neighbours(hits)) == len(hits)  # the neighbour ranks outside the window
     chunks = engine.index.chunks
-    short = HybridRetriever(engine.index, QAConfig(join_max_chars=chunks[second].end - chunks[first].start - 1),
-                            engine._query_vector)
+    short = _retriever(engine, join_max_chars=chunks[second].end - chunks[first].start - 1)
     assert len(short.join_neighbours([Hit(first, 1.0), Hit(second, 0.9)])) == 2
-    off = HybridRetriever(engine.index, QAConfig(join_ranks=1), engine._query_vector)
+    off = _retriever(engine, join_ranks=1)
     assert len(off.join_neighbours([Hit(first, 1.0), Hit(second, 0.9)])) == 2
 
 
@@ -111,12 +115,7 @@ def test_a_list_answer_without_an_enumeration_takes_the_sentence_that_goes_on(en
     answer = engine.answer("溶组织内阿米巴感染的症状有哪些？")
     assert not answer.no_answer
     assert "暴发性痢疾" in answer.text and "侵犯肝、肺和脑" in answer.text
-    assert len(answer.text) <= engine.config.list_neighbour_chars
-    from qa.config import QAConfig
-    from qa.engine import QAEngine
-
-    single = QAEngine(engine.index_dir, engine.index, QAConfig(list_neighbour_chars=0), engine.index_config)
-    assert "侵犯肝、肺和脑" not in single.answer("溶组织内阿米巴感染的症状有哪些？").text
+    assert len(answer.text) <= engine.config.reading.list_sentence_chars * (1 + engine.config.reading.pair_overflow)
 
 
 def test_a_question_written_in_the_document_is_answered_by_the_sentence_after_it(tmp_path):
@@ -127,7 +126,8 @@ def test_a_question_written_in_the_document_is_answered_by_the_sentence_after_it
                 "Q3：借阅的图书到期怎么办？ 闭馆期间到期的图书不计滞纳金。"}])
     answer = engine.answer("闭馆期间还能借阅文献吗？")
     assert not answer.no_answer
-    assert answer.text.startswith("读者不能到馆借阅")
+    assert "读者不能到馆借阅" in answer.text  # the reply to Q2, not the question alone
+    assert "暂停对外开放" not in answer.text and "滞纳金" not in answer.text
 
 
 def test_a_place_in_the_joined_neighbour_does_not_vouch_for_the_answer(tmp_path):
@@ -141,4 +141,4 @@ def test_a_place_in_the_joined_neighbour_does_not_vouch_for_the_answer(tmp_path)
     answered = engine.answer("台山市2022年完成水利建设投资多少亿元？")
     assert not answered.no_answer and "41.59亿元" in answered.text
     elsewhere = engine.answer("开平市2022年完成水利建设投资多少亿元？")
-    assert elsewhere.no_answer or elsewhere.score < answered.score * 0.5
+    assert elsewhere.no_answer or elsewhere.probability < answered.probability * 0.5

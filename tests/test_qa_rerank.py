@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from index.errors import EmbedderError
-from qa.config import QAConfig
+from qa.config import QAConfig, RetrievalConfig
 from qa.engine import QAEngine
 from qa.rerank import CrossEncoderReranker
 
@@ -32,7 +32,7 @@ def test_reranker_scores_pairs(tiny_cross_encoder):
 
 
 def test_engine_uses_configured_reranker(seed_index_dir, tiny_cross_encoder):
-    engine = QAEngine.open(index_dir=seed_index_dir, config=QAConfig(reranker=f"st:{tiny_cross_encoder}"))
+    engine = QAEngine.open(index_dir=seed_index_dir, config=QAConfig(retrieval=RetrievalConfig(reranker=f"st:{tiny_cross_encoder}")))
     answer = engine.answer("蓬江区接管了多少个停车场")
     assert engine._reranker is not None and answer.passages
     for p in answer.passages:

@@ -142,7 +142,7 @@ def test_a_held_lock_refuses_a_second_build(seed_index_copy, tmp_path):
         with pytest.raises(BuildLockedError, match=LOCKED):
             build_index([sources], index_dir, IndexConfig())
         with pytest.raises(BuildLockedError, match=LOCKED):
-            engine.add_files([sources / "new.txt"])
+            engine.knowledge_base.add_files([sources / "new.txt"])
         process = start_build(sources, index_dir, "--quiet")
         _, err = process.communicate(timeout=300)
     err = err.decode("utf-8")
@@ -195,7 +195,7 @@ def test_engine_answers_from_its_generation_during_a_rebuild_and_switches_on_rel
     assert engine.index.folder == old and "new.txt" not in engine.index.documents
     assert all(c.doc_id != "new.txt" for c in engine.answer(NEW_Q).citations)
 
-    engine.reload()
+    engine.knowledge_base.reload()
     assert engine.index.folder == new
     answer = engine.answer(NEW_Q)
     assert not answer.no_answer and NEW_A in answer.text and answer.citations[0].doc_id == "new.txt"
@@ -209,5 +209,5 @@ def test_engine_answers_from_its_generation_during_a_rebuild_and_switches_on_rel
         assert not answer.no_answer and SEED_A in answer.text
         citation = answer.citations[0]
         assert stale.index.documents[citation.doc_id].document.text[citation.start:citation.end] == citation.quote
-    stale.reload()
+    stale.knowledge_base.reload()
     assert "more.txt" in stale.index.documents

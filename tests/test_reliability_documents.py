@@ -129,7 +129,7 @@ def test_refused_uploads_leave_the_index_untouched(upload_engine, tmp_path):
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     exe = tmp_path / "tool.exe"
     exe.write_bytes(b"MZ" + os.urandom(64))
-    result = engine.add_files([big, bomb, pdf, empty, broken, exe])
+    result = engine.knowledge_base.add_files([big, bomb, pdf, empty, broken, exe])
     reasons = {s["path"]: s["reason"] for s in result["skipped"]}
     assert set(reasons) == {"big.txt", "bomb.docx", "scan.pdf", "empty.txt", "broken.docx", "tool.exe"}
     assert "文件过大" in reasons["big.txt"]
@@ -157,7 +157,7 @@ def test_uploaded_names_become_plain_doc_ids(upload_engine, tmp_path):
     hidden.write_text(policy("鹤山市", 8), encoding="utf-8")
     before = {p for p in tmp_path.rglob("*")}
 
-    result = engine.add_files([dotted, str(absolute), backslashes, hidden])
+    result = engine.knowledge_base.add_files([dotted, str(absolute), backslashes, hidden])
 
     assert not result["skipped"], result["skipped"]
     new_ids = set(result["added"])
@@ -180,6 +180,6 @@ def test_upload_of_a_real_docx_works(upload_engine, tmp_path):
         document.add_paragraph(line)
     path = tmp_path / "新会区通知.docx"
     document.save(path)
-    result = upload_engine.add_files([path])
+    result = upload_engine.knowledge_base.add_files([path])
     assert result["added"] == ["新会区通知.docx"] and not result["skipped"]
     assert "新会区" in upload_engine.index.documents["新会区通知.docx"].document.text

@@ -39,6 +39,13 @@ def _added_at(value: Any) -> str:
         return text
 
 
+def filter_choices(docs: list[dict[str, Any]]) -> dict[str, list]:
+    """The chat filters' choices from the document list: documents, places and years."""
+    places = sorted({p for d in docs for p in (d.get("places") or [d.get("place")]) if p})
+    years = sorted({d["year"] for d in docs if d.get("year")})
+    return {"doc_ids": [(d.get("title") or d["doc_id"], d["doc_id"]) for d in docs], "places": places, "years": years}
+
+
 def _doc_label(title: str, doc_id: str) -> str:
     return f"{title}（{doc_id}）" if title and title != doc_id else doc_id
 
@@ -150,14 +157,14 @@ class Handlers:
     # ---- knowledge base --------------------------------------------------------------------------------
 
     def _documents(self) -> list[dict[str, Any]]:
-        return self.engine().documents()
+        return self.engine().knowledge_base.documents()
 
     def _kb_updates(self, docs: list[dict[str, Any]]) -> tuple:
         """Document table, delete picker and the three chat filters, from the engine's current state."""
         rows = [[d.get("title", ""), d.get("place", ""), d.get("year") or "", d.get("chunks", 0),
                  d.get("chars", 0), _added_at(d.get("added_at")), d.get("doc_id", "")] for d in docs]
-        choices = self.engine().filter_choices()
-        doc_choices = [(_doc_label(t, i), i) for t, i in choices.get("doc_ids", [])]
+        choices = filter_choices(docs)
+        doc_choices = [(_doc_label(t, i), i) for t, i in choices["doc_ids"]]
         return (
             gr.update(value=rows, headers=DOC_HEADERS),
             gr.update(choices=doc_choices, value=None),
@@ -192,7 +199,7 @@ class Handlers:
             raise gr.Error("请先选择要上传的文件（.txt、.md、.docx、.pdf、.html）。")
         progress(0.0, desc="准备建立索引…")
         try:
-            report = self.engine().add_files(paths, progress=lambda frac, desc="": progress(float(frac), desc=desc))
+            report = self.engine().knowledge_base.add_files(paths, progress=lambda frac, desc="": progress(float(frac), desc=desc))
         except Exception as exc:  # noqa: BLE001
             raise gr.Error(_message(exc)) from None
         return self._public_report(report)
@@ -218,7 +225,7 @@ class Handlers:
             raise gr.Error("请先在列表中选择要删除的文档。")
         progress(0.0, desc="正在删除…")
         try:
-            report = dict(self.engine().delete_document(doc_id, progress=lambda f, d="": progress(float(f), desc=d)))
+            report = dict(self.engine().knowledge_base.delete_document(doc_id, progress=lambda f, d="": progress(float(f), desc=d)))
         except Exception as exc:  # noqa: BLE001
             raise gr.Error(_message(exc)) from None
         if not (report.get("deleted") or report.get("removed")):

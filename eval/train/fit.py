@@ -1,0 +1,267 @@
+"""Fitting the answer model and measuring it honestly.
+
+- The **ranker** (LightGBM lambdarank) orders a question's candidates: right spans above wrong
+  ones, and among right spans those within the length limit first (``QuestionData.grade``). Only questions with
+  a right candidate teach it; each keeps its right spans and its strongest wrong ones.
+- The **verifier** (LightGBM, binary) reads the ranker's choice (its features and margins,
+  ``qa.answer_model.verifier_features``) and says whether it is right; unanswerable questions
+  teach it that a best candidate can still be wrong. It is trained on out-of-fold ranker
+  choices, so it learns how the ranker errs on questions it has not seen.
+- An **isotonic map** calibrates the verifier's output on out-of-fold predictions.
+
+``cross_validate`` gives out-of-fold figures (folds by document: no question is scored by a model
+that saw its document's questions) and ``leave_one_collection_out`` the figures for a collection
+none of whose questions were trained on."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from eval.train.data import QuestionData
+from qa.answer_model import verifier_features
+
+log = logging.getLogger(__name__)
+
+RANKER_PARAMS = {
+    "objective": "lambdarank", "metric": "ndcg", "eval_at": [1], "learning_rate": 0.05, "num_leaves": 31,
+    "min_data_in_leaf": 40, "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1,
+    "lambda_l2": 1.0, "max_bin": 63, "lambdarank_truncation_level": 20, "verbose": -1, "num_threads": 2,
+    "deterministic": True, "force_row_wise": True, "seed": 17,
+}
+RANKER_ROUNDS = 250
+VERIFIER_PARAMS = {
+    "objective": "binary", "learning_rate": 0.03, "num_leaves": 15, "min_data_in_leaf": 40,
+    "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 2.0, "max_bin": 63,
+    "verbose": -1, "num_threads": 2, "deterministic": True, "force_row_wise": True, "seed": 17,
+}
+VERIFIER_ROUNDS = 300
+MAX_NEGATIVES = 40
+
+
+@dataclass
+class FitSettings:
+    """How the two models are fitted (a test on a tiny corpus uses smaller leaves and fewer rounds)."""
+
+    ranker_params: dict = field(default_factory=lambda: dict(RANKER_PARAMS))
+    ranker_rounds: int = RANKER_ROUNDS
+    verifier_params: dict = field(default_factory=lambda: dict(VERIFIER_PARAMS))
+    verifier_rounds: int = VERIFIER_ROUNDS
+    max_negatives: int = MAX_NEGATIVES
+    balance_families: bool = True    # each collection family weighs the same in the verifier
+    # Features the verifier must not read: their scale differs between collections (absolute
+    # similarities, question length, candidate counts), so a probability learned on them does not
+    # carry to a collection it has not seen (leave-one-collection-out ncp_policy_na NA-F1 0.41 -> 0.53).
+    verifier_ignores: tuple[str, ...] = ("p_dense", "p_bm25_per_weight", "c_chunk_dense", "q_rare", "q_chars",
+                                         "q_words", "v_candidates")
+    balance_ranker: bool = True      # … and in the ranker (seeds top-1 0.893 -> 0.934 out-of-fold, others level)
+
+    def to_dict(self) -> dict:
+        return {"ranker": {"params": self.ranker_params, "rounds": self.ranker_rounds},
+                "verifier": {"params": self.verifier_params, "rounds": self.verifier_rounds},
+                "max_negatives": self.max_negatives, "balance_families": self.balance_families,
+                "balance_ranker": self.balance_ranker, "verifier_ignores": list(self.verifier_ignores)}
+
+
+def family_weights(questions: Sequence[QuestionData], balance: bool) -> np.ndarray:
+    """Per-question weights under which every collection family counts the same: the seeds'
+    few hundred questions are as close to real use as the thousands of encyclopedic ones."""
+    if not balance:
+        return np.ones(len(questions))
+    families = [q.family for q in questions]
+    counts = {f: families.count(f) for f in set(families)}
+    return np.array([len(families) / (len(counts) * counts[f]) for f in families])
+
+
+@dataclass
+class Choice:
+    """The ranker's choice on one question and what the verifier reads of it."""
+
+    best: int                         # -1: no candidates
+    row: np.ndarray | None
+    right: bool                       # the choice comes from a gold document and holds a gold answer
+    contains: bool                    # the choice holds a gold answer (the answer_hit@1 test)
+    chars: int
+
+
+@dataclass
+class Predictions:
+    """Out-of-fold decisions for a list of questions (same order)."""
+
+    questions: list[QuestionData]
+    choices: list[Choice]
+    raw: np.ndarray                   # verifier output
+    probability: np.ndarray = field(default_factory=lambda: np.zeros(0))  # calibrated
+
+
+def ranker_rows(questions: Sequence[QuestionData], max_negatives: int = MAX_NEGATIVES, seed: int = 0,
+                balance: bool = False) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
+    """Rows, grades and group sizes for lambdarank: questions with a right candidate, each with
+    its right candidates and its ``max_negatives`` wrong ones of highest coverage plus a few at random."""
+    from qa.features import FEATURES
+
+    rng = np.random.default_rng(seed)
+    coverage = FEATURES.index("c_coverage")
+    xs, ys, groups, ws = [], [], [], []
+    weight_of = dict(zip((id(q) for q in questions), family_weights(questions, balance)))
+    for q in questions:
+        if not q.train or not q.hit.any():
+            continue
+        grade = q.grade
+        positive = np.flatnonzero(grade > 0)
+        negative = np.flatnonzero(grade == 0)
+        if len(negative) > max_negatives:
+            strongest = negative[np.argsort(-q.features[negative, coverage])[: max_negatives * 3 // 4]]
+            rest = np.setdiff1d(negative, strongest)
+            extra = rng.choice(rest, size=min(len(rest), max_negatives - len(strongest)), replace=False)
+            negative = np.concatenate([strongest, extra])
+        keep = np.concatenate([positive, negative])
+        xs.append(q.features[keep])
+        ys.append(grade[keep])
+        groups.append(len(keep))
+        ws.append(np.full(len(keep), weight_of[id(q)]))
+    if not xs:
+        raise ValueError("no training question has a right candidate")
+    return np.vstack(xs), np.concatenate(ys), groups, np.concatenate(ws)
+
+
+def fit_ranker(questions: Sequence[QuestionData], settings: FitSettings | None = None):
+    import lightgbm
+
+    settings = settings or FitSettings()
+    x, y, groups, weights = ranker_rows(questions, settings.max_negatives, balance=settings.balance_ranker)
+    data = lightgbm.Dataset(x, y, group=groups, weight=weights if settings.balance_ranker else None, free_raw_data=True)
+    return lightgbm.train(settings.ranker_params, data, num_boost_round=settings.ranker_rounds)
+
+
+def choose(q: QuestionData, scores: np.ndarray) -> Choice:
+    """The ranker's choice on a question, as the engine makes it (``qa.answer_model.AnswerModel.read``)."""
+    if not len(scores):
+        return Choice(-1, None, False, False, 0)
+    best = int(np.argmax(scores))
+    row = verifier_features(q.features, scores, list(q.passages), q.docs, best)
+    return Choice(best, row, bool(q.hit[best]), bool(q.contains[best]), int(q.chars[best]))
+
+
+def ranker_choices(ranker, questions: Sequence[QuestionData]) -> list[Choice]:
+    choices = []
+    for q in questions:
+        scores = ranker.predict(q.features, num_threads=2) if len(q.features) else np.zeros(0)
+        choices.append(choose(q, np.asarray(scores)))
+    return choices
+
+
+def verifier_rows(choices: Sequence[Choice], width: int, ignores: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """A question without candidates gets an all-zero row (it is never answered anyway); the
+    ``ignores`` columns are held at zero (``qa.answer_model.mask_ignored`` does the same at answer time)."""
+    from qa.answer_model import mask_ignored
+
+    x = np.vstack([c.row if c.row is not None else np.zeros(width, np.float32) for c in choices])
+    x = mask_ignored(x, ignores)
+    y = np.array([c.right for c in choices], dtype=np.float64)
+    return x, y
+
+
+def fit_verifier(x: np.ndarray, y: np.ndarray, settings: FitSettings | None = None, weight: np.ndarray | None = None):
+    import lightgbm
+
+    settings = settings or FitSettings()
+    return lightgbm.train(settings.verifier_params, lightgbm.Dataset(x, y, weight=weight),
+                          num_boost_round=settings.verifier_rounds)
+
+
+def fit_isotonic(raw: np.ndarray, right: np.ndarray) -> tuple[list[float], list[float]]:
+    """The isotonic map from raw verifier output to the observed share of right answers."""
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw, right)
+    return [float(v) for v in iso.X_thresholds_], [float(v) for v in iso.y_thresholds_]
+
+
+def _folds(questions: Sequence[QuestionData], n_folds: int) -> np.ndarray:
+    """Fold number of each question; a group (a document of a collection family) stays in one fold."""
+    from sklearn.model_selection import GroupKFold
+
+    groups = [q.group for q in questions]
+    fold = np.zeros(len(questions), dtype=np.int32)
+    splitter = GroupKFold(n_splits=n_folds, shuffle=True, random_state=17)
+    for k, (_, test) in enumerate(splitter.split(np.zeros(len(groups)), groups=groups)):
+        fold[test] = k
+    return fold
+
+
+def _held_out(questions: Sequence[QuestionData], assignment: np.ndarray, progress: Callable[[str], None],
+              settings: FitSettings) -> Predictions:
+    """Out-of-fold predictions: each part of ``assignment`` is scored by models fitted on the others.
+
+    Stage 1: rankers per part give every question an out-of-part choice. Stage 2: verifiers per
+    part, fitted on the other parts' out-of-part choices. Stage 3: each part's raw verifier output
+    is calibrated by an isotonic map fitted on the other parts' raw output."""
+    from qa.answer_model import VERIFIER_FEATURES
+
+    parts = sorted(set(int(a) for a in assignment))
+    choices: list[Choice | None] = [None] * len(questions)
+    for part in parts:
+        train = [q for q, a in zip(questions, assignment) if a != part]
+        test = [i for i, a in enumerate(assignment) if a == part]
+        progress(f"ranker without part {part} ({len(train)} questions)")
+        ranker = fit_ranker(train, settings)
+        for i, choice in zip(test, ranker_choices(ranker, [questions[i] for i in test])):
+            choices[i] = choice
+    done: list[Choice] = [c for c in choices if c is not None]
+    x, y = verifier_rows(done, len(VERIFIER_FEATURES), settings.verifier_ignores)
+    trainable = np.array([q.train for q in questions])
+    weights = family_weights(questions, settings.balance_families)
+    raw = np.zeros(len(questions))
+    for part in parts:
+        fit_on = (assignment != part) & trainable
+        progress(f"verifier without part {part}")
+        verifier = fit_verifier(x[fit_on], y[fit_on], settings, weights[fit_on])
+        test = assignment == part
+        raw[test] = verifier.predict(x[test], num_threads=2)
+    probability = np.zeros(len(questions))
+    for part in parts:
+        other = (assignment != part) & trainable
+        xs, ys = fit_isotonic(raw[other], y[other])
+        test = assignment == part
+        probability[test] = np.interp(raw[test], xs, ys)
+    return Predictions(list(questions), done, raw, probability)
+
+
+def cross_validate(questions: Sequence[QuestionData], n_folds: int = 5, progress: Callable[[str], None] = log.info,
+                   settings: FitSettings | None = None) -> Predictions:
+    return _held_out(questions, _folds(questions, n_folds), progress, settings or FitSettings())
+
+
+def leave_one_collection_out(questions: Sequence[QuestionData], progress: Callable[[str], None] = log.info,
+                             settings: FitSettings | None = None) -> Predictions:
+    families = sorted({q.family for q in questions})
+    assignment = np.array([families.index(q.family) for q in questions])
+    return _held_out(questions, assignment, progress, settings or FitSettings())
+
+
+@dataclass
+class FinalModel:
+    ranker: object
+    verifier: object
+    calibration: tuple[list[float], list[float]]
+
+
+def fit_final(questions: Sequence[QuestionData], oof: Predictions, progress: Callable[[str], None] = log.info,
+              settings: FitSettings | None = None) -> FinalModel:
+    """The shipped model: a ranker on every training question; a verifier on the out-of-fold
+    choices; the isotonic map of the out-of-fold verifier output."""
+    from qa.answer_model import VERIFIER_FEATURES
+
+    settings = settings or FitSettings()
+    progress("final ranker")
+    ranker = fit_ranker(questions, settings)
+    x, y = verifier_rows(oof.choices, len(VERIFIER_FEATURES), settings.verifier_ignores)
+    trainable = np.array([q.train for q in questions])
+    progress("final verifier")
+    weights = family_weights(questions, settings.balance_families)
+    verifier = fit_verifier(x[trainable], y[trainable], settings, weights[trainable])
+    calibration = fit_isotonic(oof.raw[trainable], y[trainable])
+    return FinalModel(ranker, verifier, calibration)

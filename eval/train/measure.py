@@ -1,0 +1,93 @@
+"""Figures of held-out predictions, with the metrics of ``python -m eval`` (eval/METRICS.md):
+answer_hit@1, no-answer precision/recall/F1, answer length, plus calibration (expected
+calibration error and the reliability table). Also the choice of the no-answer threshold."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from eval.metrics import mean, no_answer_prf
+from eval.train.fit import Predictions
+
+ECE_BINS = 10
+# The collections whose questions include unanswerable ones: the threshold is chosen on them.
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
+
+
+def expected_calibration_error(probability: np.ndarray, right: np.ndarray, bins: int = ECE_BINS) -> float | None:
+    """Σ over equal-width bins of (share of predictions in the bin) × |mean probability − share right|."""
+    if not len(probability):
+        return None
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(probability, edges[1:-1]), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            total += inside.mean() * abs(float(probability[inside].mean()) - float(right[inside].mean()))
+    return total
+
+
+def reliability(probability: np.ndarray, right: np.ndarray, bins: int = ECE_BINS) -> list[dict[str, Any]]:
+    """Per bin: its range, how many predictions, their mean probability and the share right."""
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(probability, edges[1:-1]), 0, bins - 1)
+    rows = []
+    for b in range(bins):
+        inside = which == b
+        rows.append({"low": float(edges[b]), "high": float(edges[b + 1]), "n": int(inside.sum()),
+                     "mean_probability": float(probability[inside].mean()) if inside.any() else None,
+                     "share_right": float(right[inside].mean()) if inside.any() else None})
+    return rows
+
+
+def summarize(pred: Predictions, threshold: float, select: np.ndarray | None = None) -> dict[str, Any]:
+    """The eval metrics of the decisions ``probability >= threshold`` over the selected questions."""
+    idx = np.flatnonzero(select) if select is not None else np.arange(len(pred.questions))
+    qs = [pred.questions[i] for i in idx]
+    ch = [pred.choices[i] for i in idx]
+    p = pred.probability[idx]
+    answered = (p >= threshold) & np.array([c.best >= 0 for c in ch], dtype=bool)
+    answerable = np.array([q.answerable for q in qs], dtype=bool)
+    contains = np.array([c.contains for c in ch], dtype=bool)
+    right = np.array([c.right for c in ch], dtype=bool)
+    found = np.array([q.hit.any() for q in qs], dtype=bool)
+    out: dict[str, Any] = {"n": len(qs), "n_answerable": int(answerable.sum()),
+                           "n_unanswerable": int((~answerable).sum())}
+    out["answer_hit@1"] = mean([float(a and c) for a, c, ok in zip(answered, contains, answerable) if ok])
+    out["top1_hit"] = mean([float(c) for c, ok in zip(contains, answerable) if ok])  # before the no-answer decision
+    out["found@read"] = mean([float(f) for f, ok in zip(found, answerable) if ok])   # a right candidate was read
+    out["answer_chars_mean"] = mean([float(c.chars) for c, a, ok in zip(ch, answered, answerable) if a and ok])
+    out.update(no_answer_prf(list(~answerable), list(~answered)))
+    out["ece"] = expected_calibration_error(p, right.astype(float))
+    out["answered_share"] = float(answered.mean()) if len(answered) else None
+    return out
+
+
+def by_collection(pred: Predictions, threshold: float) -> dict[str, dict[str, Any]]:
+    names = list(dict.fromkeys(q.collection for q in pred.questions))
+    return {name: summarize(pred, threshold, np.array([q.collection == name for q in pred.questions])) for name in names}
+
+
+def by_type(pred: Predictions, threshold: float, collection: str) -> dict[str, dict[str, Any]]:
+    mine = [q.collection == collection for q in pred.questions]
+    types = list(dict.fromkeys(q.qtype for q, m in zip(pred.questions, mine) if m))
+    return {t: summarize(pred, threshold, np.array([m and q.qtype == t for q, m in zip(pred.questions, mine)]))
+            for t in types}
+
+
+def choose_threshold(pred: Predictions, collections: Sequence[str]) -> tuple[float, list[dict[str, float]]]:
+    """The threshold that maximises, averaged over ``collections`` (those with unanswerable
+    questions), no-answer F1 plus answer_hit@1: declining helps the first and costs the second."""
+    masks = [np.array([q.collection == c for q in pred.questions]) for c in collections]
+    curve = []
+    for t in THRESHOLD_GRID:
+        scores = []
+        for mask in masks:
+            s = summarize(pred, float(t), mask)
+            scores.append((s["no_answer_f1"] or 0.0) + (s["answer_hit@1"] or 0.0))
+        curve.append({"threshold": float(t), "objective": float(np.mean(scores))})
+    best = max(curve, key=lambda row: row["objective"])
+    return best["threshold"], curve

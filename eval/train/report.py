@@ -1,0 +1,84 @@
+"""The training report: out-of-fold and leave-one-collection-out figures per collection, the seeds
+by question type, and the reliability plot of the calibrated probability."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+COLUMNS = (("n", "n"), ("answer_hit@1", "hit@1"), ("top1_hit", "top-1 hit"), ("found@read", "found"),
+           ("answer_chars_mean", "chars"), ("no_answer_precision", "NA-P"), ("no_answer_recall", "NA-R"),
+           ("no_answer_f1", "NA-F1"), ("ece", "ECE"))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}" if value > 2 else f"{value:.3f}"
+    return str(value)
+
+
+def table(rows: dict[str, dict[str, Any]]) -> str:
+    head = "| collection | " + " | ".join(label for _, label in COLUMNS) + " |"
+    rule = "|---" * (len(COLUMNS) + 1) + "|"
+    lines = [head, rule]
+    for name, row in rows.items():
+        lines.append(f"| {name} | " + " | ".join(_cell(row.get(key)) for key, _ in COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def reliability_plot(path: Path, rows: list[dict[str, Any]], title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.8, 4.8), dpi=110)
+    ax.plot([0, 1], [0, 1], color="#999", linestyle="--", linewidth=1, label="perfect calibration")
+    xs = [r["mean_probability"] for r in rows if r["n"]]
+    ys = [r["share_right"] for r in rows if r["n"]]
+    sizes = [max(12, min(300, r["n"] / 4)) for r in rows if r["n"]]
+    ax.plot(xs, ys, color="#1f6feb", linewidth=1.5)
+    ax.scatter(xs, ys, s=sizes, color="#1f6feb", zorder=3, label="out-of-fold bins (size = questions)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("predicted probability the answer is right")
+    ax.set_ylabel("share of answers that were right")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_report(folder: Path, result) -> Path:
+    from eval.train.measure import expected_calibration_error
+
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = result.model["figures"]
+    trainable = np.array([q.train for q in result.oof.questions])
+    right = np.array([c.right for c in result.oof.choices], dtype=float)
+    ece = expected_calibration_error(result.oof.probability[trainable], right[trainable])
+    reliability_plot(folder / "reliability.png", figures["reliability_out_of_fold"],
+                     f"answer model, out-of-fold (ECE {ece:.3f})")
+    parts = [
+        "# Answer model training report",
+        "",
+        f"Threshold {result.threshold:.2f} (chosen on out-of-fold predictions). {figures['note']}",
+        "",
+        "## Out-of-fold",
+        "",
+        table(figures["out_of_fold"]),
+    ]
+    if figures.get("leave_one_collection_out"):
+        parts += ["", "## Leave one collection out", "", table(figures["leave_one_collection_out"])]
+    if figures.get("seeds_by_type"):
+        parts += ["", "## Seeds by question type (out-of-fold)", "", table(figures["seeds_by_type"])]
+    parts += ["", "## Calibration", "", f"Expected calibration error (10 bins, out-of-fold, trained-on questions): {ece:.3f}",
+              "", "![reliability](reliability.png)", ""]
+    path = folder / "report.md"
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path

@@ -1,0 +1,138 @@
+"""One training run: gather every collection's candidates (cached), measure out-of-fold and
+leave-one-collection-out, fit the final model and write it with its fingerprints and figures."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.train.data import (CACHE_DIR, DEV_ROOT, Collection, QuestionData, code_fingerprint, collection_fingerprint,
+                             fingerprint_files)
+from eval.train.data import gather_collection, load_gathered, save_gathered
+from eval.train.fit import FitSettings, Predictions, cross_validate, fit_final, leave_one_collection_out
+from eval.train.measure import by_collection, by_type, choose_threshold, reliability
+from qa.answer_model import MODEL_FORMAT, VERIFIER_FEATURES, check_model_data
+from qa.features import FEATURES, feature_fingerprint
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainingResult:
+    model: dict[str, Any]
+    oof: Predictions
+    loco: Predictions | None
+    threshold: float
+
+
+def gather_all(collections: Sequence[Collection], dev_root: Path = DEV_ROOT, cache_dir: Path | None = CACHE_DIR,
+               show_progress: bool = True, index_dirs: dict[str, Path] | None = None) -> tuple[list[QuestionData], dict]:
+    """Every collection's questions with their candidates; unchanged collections come from the cache."""
+    from qa.engine import QAEngine
+
+    questions: list[QuestionData] = []
+    info: dict[str, Any] = {}
+    engines: dict[Path, Any] = {}
+    for collection in collections:
+        fingerprint = collection_fingerprint(collection)
+        path = cache_dir / f"{collection.name}.npz" if cache_dir else None
+        gathered = load_gathered(path, fingerprint) if path else None
+        if gathered is None:
+            corpus = Path(collection.corpus)
+            engine = engines.get(corpus)
+            if engine is None:
+                index_dir = (index_dirs or {}).get(collection.name)
+                engine = engines[corpus] = QAEngine.open(index_dir=index_dir, sources=[corpus], load_model=False,
+                                                         show_progress=show_progress)
+            gathered, stats = gather_collection(collection, engine, dev_root, show_progress)
+            log.info("%s: %d questions, %d candidates, %.0f s", collection.name, stats.questions, stats.candidates,
+                     stats.seconds)
+            if path:
+                save_gathered(path, gathered, fingerprint)
+        questions += gathered
+        answerable = [q for q in gathered if q.answerable]
+        info[collection.name] = {
+            "fingerprint": fingerprint, "gold_sha": fingerprint_files([Path(collection.gold)]),
+            "questions": len(gathered), "answerable": len(answerable),
+            "unanswerable": len(gathered) - len(answerable), "trained_on": sum(q.train for q in gathered),
+            "candidates": int(sum(len(q.hit) for q in gathered)),
+            "found_at_read": round(sum(q.hit.any() for q in answerable) / max(1, len(answerable)), 4),
+        }
+    return questions, info
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, (float, np.floating)):
+        return round(float(value), 4)
+    return value
+
+
+def train(collections: Sequence[Collection], dev_root: Path = DEV_ROOT, cache_dir: Path | None = CACHE_DIR,
+          folds: int = 5, loco: bool = True, show_progress: bool = True,
+          progress: Callable[[str], None] = log.info, index_dirs: dict[str, Path] | None = None,
+          settings: FitSettings | None = None) -> TrainingResult:
+    settings = settings or FitSettings()
+    started = time.perf_counter()
+    questions, info = gather_all(collections, dev_root, cache_dir, show_progress, index_dirs)
+    progress(f"{len(questions)} questions, {sum(q.train for q in questions)} to train on")
+    oof = cross_validate(questions, folds, progress, settings)
+    with_unanswerable = [c for c in dict.fromkeys(q.collection for q in questions)
+                         if any(not q.answerable for q in questions if q.collection == c)
+                         and not c.endswith(("_mask", "_moved"))]
+    threshold, curve = choose_threshold(oof, with_unanswerable or list(dict.fromkeys(q.collection for q in questions)))
+    progress(f"no-answer threshold {threshold:.2f} (out-of-fold, on {', '.join(with_unanswerable)})")
+    loco_pred = (leave_one_collection_out(questions, progress, settings)
+                 if loco and len({q.family for q in questions}) > 1 else None)
+    final = fit_final(questions, oof, progress, settings)
+    import lightgbm
+
+    trainable = np.array([q.train for q in questions])
+    model: dict[str, Any] = {
+        "format": MODEL_FORMAT,
+        "version": time.strftime("%Y-%m-%d"),
+        "features": list(FEATURES),
+        "verifier_features": list(VERIFIER_FEATURES),
+        "feature_fingerprint": feature_fingerprint(),
+        "reading_code": code_fingerprint(),
+        "threshold": threshold,
+        "verifier_ignores": list(settings.verifier_ignores),
+        "calibration": {"x": final.calibration[0], "y": final.calibration[1]},
+        "training": {
+            "collections": info,
+            "lightgbm": lightgbm.__version__,
+            "fit": settings.to_dict(),
+            "folds": folds,
+            "seconds": round(time.perf_counter() - started, 1),
+        },
+        "figures": {
+            "note": ("out_of_fold: folds by document (a collection family's document and all its questions "
+                     "in one fold); leave_one_collection_out: the family's questions scored by models fitted on "
+                     "the other families. The seeds' test split is never trained on."),
+            "out_of_fold": _rounded(by_collection(oof, threshold)),
+            "leave_one_collection_out": _rounded(by_collection(loco_pred, threshold)) if loco_pred else None,
+            "seeds_by_type": _rounded(by_type(oof, threshold, "seeds")) if any(q.collection == "seeds" for q in questions) else None,
+            "reliability_out_of_fold": reliability(oof.probability[trainable],
+                                                    np.array([c.right for c in oof.choices], dtype=float)[trainable]),
+            "threshold_curve": curve[::5],
+        },
+        "ranker": final.ranker.model_to_string(),
+        "verifier": final.verifier.model_to_string(),
+    }
+    check_model_data(model, "training run")
+    return TrainingResult(model, oof, loco_pred, threshold)
+
+
+def write_model(model: dict[str, Any], path: Path) -> None:
+    """Write atomically: a half-written model file is never loaded."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(model, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)

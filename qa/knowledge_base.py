@@ -1,0 +1,93 @@
+"""Keeping the collection: list, add and delete documents. Each change is an incremental build of
+a new index generation (unchanged documents keep their vectors), after which the engine switches
+to it; a question being answered meanwhile finishes on the snapshot it started with."""
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from index.build import ProgressFn, build_from_documents
+from index.errors import DocumentError, PolicyQAError
+from index.loading import read_document_file
+from index.records import Document, SkippedFile
+from index.store import load_index
+
+if TYPE_CHECKING:
+    from qa.engine import QAEngine
+
+
+class KnowledgeBase:
+    """The documents behind one engine."""
+
+    def __init__(self, engine: "QAEngine") -> None:
+        self.engine = engine
+        self._write_lock = threading.Lock()
+
+    def documents(self) -> list[dict[str, Any]]:
+        index = self.engine.snapshot().index
+        counts: dict[str, int] = {}
+        for chunk in index.chunks:
+            counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+        return [{"doc_id": d, "title": s.document.title, "place": s.meta.get("place", ""),
+                 "places": list(s.meta.get("places", [])), "year": s.meta.get("year"),
+                 "kind": s.meta.get("kind", ""), "chunks": counts.get(d, 0), "added_at": s.added_at,
+                 "chars": len(s.document.text)} for d, s in index.documents.items()]
+
+    def add_files(self, paths: list[Path], progress: ProgressFn | None = None) -> dict[str, Any]:
+        """Add or replace documents; bad files are refused and reported, the index untouched by them."""
+        index = self.engine.snapshot().index
+        existing = {d: s.document for d, s in index.documents.items()}
+        hashes = {hashlib.sha256(doc.text.encode("utf-8")).hexdigest(): d for d, doc in existing.items()}
+        new_docs, skipped = [], []
+        for path in paths:
+            path = Path(path)
+            doc_id = re.sub(r"[\\/\x00]+", "_", Path(path.name).name).lstrip(".") or "document.txt"
+            try:
+                document = read_document_file(path, doc_id=doc_id, max_bytes=self.engine.index_config.max_file_bytes)
+            except DocumentError as exc:
+                skipped.append(SkippedFile(path.name, str(exc)))
+                continue
+            digest = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
+            if digest in hashes:
+                same = existing.get(hashes[digest])
+                skipped.append(SkippedFile(path.name, f"与已有文档《{(same.title if same else '') or hashes[digest]}》内容相同，未重复添加"))
+                continue
+            hashes[digest] = doc_id
+            new_docs.append(document)
+        result: dict[str, Any] = {"added": [], "updated": [], "removed": [], "skipped": [s.to_dict() for s in skipped],
+                                  "chunks": len(index.chunks), "seconds": 0.0}
+        if not new_docs:
+            return result
+        documents = dict(existing)
+        for document in new_docs:
+            documents[document.doc_id] = document
+        return self._rebuild(list(documents.values()), progress, result)
+
+    def delete_document(self, doc_id: str, progress: ProgressFn | None = None) -> dict[str, Any]:
+        index = self.engine.snapshot().index
+        if doc_id not in index.documents:
+            raise PolicyQAError(f"知识库中没有文档：{doc_id}")
+        if len(index.documents) == 1:
+            raise PolicyQAError("不能删除最后一篇文档：知识库至少需要一篇文档。")
+        documents = [s.document for d, s in index.documents.items() if d != doc_id]
+        return self._rebuild(documents, progress, {"skipped": []})
+
+    def _rebuild(self, documents: list[Document], progress: ProgressFn | None, result: dict[str, Any]) -> dict[str, Any]:
+        engine = self.engine
+        catalog = {d: s.meta for d, s in engine.snapshot().index.documents.items()}
+        for document in documents:
+            if document.doc_id in catalog and not document.title:
+                document.title = catalog[document.doc_id].get("title", "")
+        with self._write_lock:
+            report = build_from_documents(documents, engine.index_dir, engine.index_config, catalog, progress=progress)
+            engine.install(load_index(engine.index_dir))
+        result.update({"added": report.added, "updated": report.updated, "removed": report.removed,
+                       "chunks": report.chunks, "seconds": round(report.seconds, 2), "summary": report.summary()})
+        return result
+
+    def reload(self) -> None:
+        """Switch to the live generation on disk (after an outside rebuild)."""
+        self.engine.install(load_index(self.engine.index_dir))

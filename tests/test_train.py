@@ -1,0 +1,117 @@
+"""Training the answer model on a tiny corpus this test writes: the ranker learns to put the right
+span first, the run writes a model file the engine loads and answers with, and the figures it
+reports are out-of-fold."""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eval.train.data import Collection, gather_collection, load_gathered, save_gathered
+from eval.train.fit import FitSettings, choose, fit_ranker
+from eval.train.run import train, write_model
+from qa.answer_model import AnswerModel
+
+DISTRICTS = ["东城区", "西城区", "南湖区", "北塘区", "青山区", "白云区", "金沙区", "银河区", "龙泉区", "凤凰区"]
+SMALL = FitSettings(ranker_params={**FitSettings().ranker_params, "min_data_in_leaf": 5, "num_leaves": 7},
+                    ranker_rounds=40,
+                    verifier_params={**FitSettings().verifier_params, "min_data_in_leaf": 5, "num_leaves": 5},
+                    verifier_rounds=40)
+
+
+def _corpus(rng: random.Random) -> tuple[list[dict], list[dict]]:
+    """One report per district; questions about each fact, and about districts with no report."""
+    docs, questions = [], []
+    for k, district in enumerate(DISTRICTS[:8]):
+        parking, seats, schools = rng.randint(10, 90), rng.randint(100, 999), rng.randint(2, 9)
+        text = (f"{district}2023年工作总结。\n一、城市管理。{district}推动区属企业开展智慧停车项目，目前接收管理停车场{parking}个。"
+                f"新增公共停车泊位{seats}个，缓解了停车难问题。\n二、教育事业。全区新建公办学校{schools}所，新增学位三千个。"
+                f"\n三、营商环境。{district}推行“交地即开工”，项目审批时间压缩一半。")
+        docs.append({"doc_id": f"d{k}", "title": f"{district}2023年工作总结", "text": text})
+        for n, (question, answer) in enumerate([(f"{district}接管了多少个停车场？", f"{parking}个"),
+                                                 (f"{district}新增了多少个停车泊位？", f"{seats}个"),
+                                                 (f"{district}新建了几所公办学校？", f"{schools}所"),
+                                                 (f"{district}推行了什么开工模式？", "交地即开工")]):
+            questions.append({"id": f"q{k}-{n}", "question": question, "answers": [answer], "doc": f"d{k}",
+                              "type": "fact", "split": "dev"})
+    for k, district in enumerate(DISTRICTS[8:]):
+        questions.append({"id": f"u{k}", "question": f"{district}接管了多少个停车场？", "answers": [], "doc": None,
+                          "type": "unanswerable", "split": "dev"})
+    return docs, questions
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny-dev")
+    folder = root / "tiny"
+    folder.mkdir()
+    docs, questions = _corpus(random.Random(5))
+    (folder / "corpus.jsonl").write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in docs), encoding="utf-8")
+    (folder / "qa.jsonl").write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in questions), encoding="utf-8")
+    collection = Collection("tiny", "tiny", folder / "corpus.jsonl", folder / "qa.jsonl")
+    return root, collection
+
+
+@pytest.fixture(scope="module")
+def gathered(tiny):
+    from qa.engine import QAEngine
+
+    root, collection = tiny
+    engine = QAEngine.open(index_dir=root / "index", sources=[collection.corpus], load_model=False)
+    questions, stats = gather_collection(collection, engine, root, show_progress=False)
+    return questions, stats, engine
+
+
+def test_every_question_is_gathered_with_labelled_candidates(gathered):
+    questions, stats, _ = gathered
+    assert stats.questions == 34 and stats.answerable == 32
+    assert stats.found == stats.answerable  # the right span is always among the candidates
+    for q in questions:
+        assert len(q.features) == len(q.hit) == len(q.docs) and q.features.dtype == np.float32
+        assert not q.hit.any() if not q.answerable else q.hit.any()
+        assert (q.grade > 0).sum() == q.hit.sum()
+
+
+def test_gathered_questions_round_trip_through_the_cache(gathered, tmp_path):
+    questions, _, _ = gathered
+    path = tmp_path / "tiny.npz"
+    save_gathered(path, questions, "abc")
+    assert load_gathered(path, "other") is None  # stale
+    loaded = load_gathered(path, "abc")
+    assert [q.qid for q in loaded] == [q.qid for q in questions]
+    assert all(np.array_equal(a.features, b.features) and np.array_equal(a.hit, b.hit) for a, b in zip(loaded, questions))
+
+
+def test_the_ranker_learns_to_put_the_right_span_first(gathered):
+    questions, _, _ = gathered
+    answerable = [q for q in questions if q.answerable]
+    train_on = [q for q in answerable if not q.qid.startswith("q7")]
+    held_out = [q for q in answerable if q.qid.startswith("q7")]  # a district it never saw
+    ranker = fit_ranker(train_on, SMALL)
+    right = [choose(q, np.asarray(ranker.predict(q.features))).right for q in held_out]
+    assert sum(right) >= 3, right
+    first_in_text = [bool(q.hit[0]) for q in held_out]  # what an untrained reader would take
+    assert sum(right) > sum(first_in_text)
+
+
+def test_a_training_run_writes_a_model_the_engine_answers_with(tiny, gathered, tmp_path):
+    root, collection = tiny
+    _, _, engine = gathered
+    result = train([collection], root, cache_dir=tmp_path / "cache", folds=2, loco=False, show_progress=False,
+                   progress=lambda m: None, index_dirs={"tiny": root / "index"}, settings=SMALL)
+    figures = result.model["figures"]["out_of_fold"]["tiny"]
+    assert figures["n"] == 34 and figures["found@read"] == 1.0 and 0.0 <= figures["ece"] <= 1.0
+    path = tmp_path / "answer_model.json"
+    write_model(result.model, path)
+    model = AnswerModel.load(path)
+    assert model.threshold == result.threshold
+    from qa.engine import QAEngine
+
+    answering = QAEngine(engine.index_dir, engine.snapshot().index, engine.config, engine.index_config, model)
+    reply = answering.answer("南湖区接管了多少个停车场？")
+    assert reply.passages and reply.probability is not None
+    if not reply.no_answer:
+        assert reply.citations[0].doc_id == "d2"
