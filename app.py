@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # closed networks: never phone home
 
 import index  # noqa: E402,F401  (first: sets OMP_WAIT_POLICY before gradio or faiss load OpenMP)
-
 from webui.blocks import build_demo, launch_kwargs  # noqa: E402
 from webui.provider import EngineProvider  # noqa: E402
 from webui.settings import AppSettings, from_env, parse_args  # noqa: E402

@@ -17,10 +17,11 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from eval.bench_corpus import max_similarity, scaled_corpus, write_corpus
 from eval.gold import DEFAULT_GOLD, filter_split, load_gold
@@ -130,8 +131,8 @@ def bench_scale(scale: int, settings: BenchSettings, questions_file: Path, quest
 
 
 def run(settings: BenchSettings, command: str = "") -> dict[str, Any]:
-    from eval.bench_report import extrapolate, write_plots
     from eval.bench_markdown import render
+    from eval.bench_report import extrapolate, write_plots
 
     settings.validate()
     settings.out.mkdir(parents=True, exist_ok=True)
@@ -176,6 +177,7 @@ def render_only(settings: BenchSettings) -> dict[str, Any]:
     from eval.bench_markdown import render
     from eval.bench_report import extrapolate, write_plots
 
+    assert settings.render is not None
     result = json.loads(Path(settings.render).read_text(encoding="utf-8"))
     result["extrapolation"] = extrapolate(result["scales"], result.get("faiss"))
     settings.out.mkdir(parents=True, exist_ok=True)

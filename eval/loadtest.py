@@ -21,6 +21,7 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
 from eval.app_process import free_port, stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -18,6 +18,7 @@ import os
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import gevent
 from locust import HttpUser, constant, events, task
@@ -57,13 +58,13 @@ def _extra_defaults(client) -> list:
     return _defaults
 
 
-def _parse_events(body: str) -> tuple[str, object]:
+def _parse_events(body: str) -> tuple[str, Any]:
     """The last ``event:`` and its ``data:`` of a Gradio SSE stream."""
     event, data = "", None
     for block in body.split("\n\n"):
         lines = block.strip().splitlines()
-        name = next((l[6:].strip() for l in lines if l.startswith("event:")), "")
-        payload = "\n".join(l[5:].strip() for l in lines if l.startswith("data:"))
+        name = next((row[6:].strip() for row in lines if row.startswith("event:")), "")
+        payload = "\n".join(row[5:].strip() for row in lines if row.startswith("data:"))
         if name in ("complete", "error"):
             event = name
             try:
@@ -85,8 +86,8 @@ class AskUser(HttpUser):
         started = time.perf_counter()
         error = ""
         try:
-            data = [question, TOP_K, *_extra_defaults(self.client)]
-            with self.client.post("/gradio_api/call/ask", json={"data": data},
+            payload = [question, TOP_K, *_extra_defaults(self.client)]
+            with self.client.post("/gradio_api/call/ask", json={"data": payload},
                                   name="POST /gradio_api/call/ask", catch_response=True) as response:
                 event_id = response.json().get("event_id") if response.ok else None
                 if not event_id:

@@ -82,7 +82,7 @@ def run_method(engine: AnswerEngine, items: list[GoldItem], method: str, top_k: 
     With ``warm_up`` one untimed call comes first, so lazily loaded models are not billed
     to the first question's latency.
     """
-    options = QAOptions(top_k=top_k, mode=method)
+    options = QAOptions(top_k=top_k, mode=method)  # type: ignore[arg-type]  # checked by validate()
     options.validate()
     if warm_up and items:
         try:
@@ -169,7 +169,7 @@ def describe_model(model: Any) -> dict[str, Any] | None:
 def describe_run(settings: EvalSettings, engine: Any, gold_path: Path, n_questions: int) -> dict[str, Any]:
     """The ``config`` block of the JSON report: what was measured, with which settings."""
     manifest = getattr(engine, "manifest", None) or {}
-    embedder = manifest.get("embedder") if isinstance(manifest.get("embedder"), dict) else {}
+    embedder: dict[str, Any] = manifest["embedder"] if isinstance(manifest.get("embedder"), dict) else {}
     config = settings.to_dict()
     index_dir = getattr(engine, "index_dir", None) or settings.index_dir
     config.update({

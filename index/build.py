@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -177,7 +178,8 @@ def build_from_documents(documents: list[Document], index_dir: Path, config: Ind
         _embed(embedder, chunks, vectors, to_embed, titles, config, show_progress, progress)
         report.embedded_chunks = len(to_embed)
         report.timings["embedding_s"] = time.perf_counter() - t0
-        matrix = np.vstack([v for v in vectors]).astype(np.float32) if vectors else np.zeros((0, embedder.dim), np.float32)
+        matrix = (np.vstack([v for v in vectors if v is not None]).astype(np.float32) if vectors
+                  else np.zeros((0, embedder.dim), np.float32))
 
         _progress(progress, 0.9, "建立向量与 BM25 索引")
         t0 = time.perf_counter()

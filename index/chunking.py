@@ -42,6 +42,7 @@ def _section_units(text: str, lines: list[Line]) -> list[_Unit]:
                 current = _Unit(line.start, line.end, tracker.path)
                 units.append(current)
             else:
+                assert current is not None  # starts_new is true whenever current is None
                 current.end, current.section = line.end, tracker.path
             if not whole:
                 current.has_body = True

@@ -3,6 +3,7 @@ HNSW above it (see IndexConfig.hnsw_threshold and eval/bench.py for how it was c
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,11 +23,12 @@ class DenseIndex:
         self.kind = kind
 
     @classmethod
-    def build(cls, vectors: np.ndarray, kind: str) -> "DenseIndex":
+    def build(cls, vectors: np.ndarray, kind: str) -> DenseIndex:
         import faiss
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         dim = vectors.shape[1]
+        index: Any
         if kind == "hnsw":
             index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = 200
@@ -64,11 +66,11 @@ class DenseIndex:
         faiss.write_index(self._index, str(path))
 
     @classmethod
-    def load(cls, path: Path, kind: str, mmap: bool = False) -> "DenseIndex":
+    def load(cls, path: Path, kind: str, mmap: bool = False) -> DenseIndex:
         import faiss
 
         flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
-        index = faiss.read_index(str(path), flags)
+        index: Any = faiss.read_index(str(path), flags)
         if kind == "hnsw":
             index.hnsw.efSearch = HNSW_EF_SEARCH
         return cls(index, kind)

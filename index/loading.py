@@ -6,8 +6,8 @@ import json
 import logging
 import re
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from index.errors import DocumentError
 from index.records import Document, SkippedFile

@@ -16,7 +16,7 @@ class SparseIndex:
         self.vocab = vocab
 
     @classmethod
-    def build(cls, token_lists: list[list[str]]) -> "SparseIndex":
+    def build(cls, token_lists: list[list[str]]) -> SparseIndex:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
@@ -58,7 +58,7 @@ class SparseIndex:
         self._retriever.save(str(folder), show_progress=False)
 
     @classmethod
-    def load(cls, folder: Path) -> "SparseIndex":
+    def load(cls, folder: Path) -> SparseIndex:
         import bm25s
 
         retriever = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)

@@ -91,7 +91,7 @@ class AnswerModel:
 
     # ----- loading ---------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: Path) -> "AnswerModel":
+    def load(cls, path: Path) -> AnswerModel:
         """Load and check a model file; a file whose features differ from the code is refused."""
         path = Path(path)
         try:
@@ -121,7 +121,7 @@ class AnswerModel:
         return np.interp(np.asarray(raw, dtype=np.float64), self._cal_x, self._cal_y)
 
     def verify(self, row: np.ndarray) -> float:
-        raw = self.verifier.predict(row[None, :], num_threads=1)
+        raw = np.asarray(self.verifier.predict(row[None, :], num_threads=1), dtype=np.float64)
         return float(self.calibrate(raw)[0])
 
     def read(self, matrix: np.ndarray, passages: list[int], docs: list[str], explain: bool = True) -> Verdict:

@@ -7,11 +7,12 @@ type that the question lacks. That is a property of the language, not of a colle
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from index.tokenizer import pos_cut
 
 PERSON, ORG, TIME, NUMBER, PLACE, COLOUR, PHONE = "person", "organisation", "time", "number", "place", "colour", "phone"
+TAGGED_KINDS = (PERSON, PLACE)  # found by jieba's part-of-speech tagger; the others by patterns
 
 _QUESTION_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (TIME, re.compile(r"(?<![任如])何时|什么时候|什么时间|哪一?年|哪一?天|哪一?日|几月|几号|几日|何年|何日|哪个(朝代|世纪|年代|时期|月份?)|"
@@ -82,14 +83,14 @@ def asked_unit(question_norm: str) -> str:
     return match.group(1) if match else ""
 
 
-@lru_cache(maxsize=None)
+@cache
 def asked_unit_pattern(unit: str) -> re.Pattern[str]:
     """A figure in ``unit`` (any 元 amount for 元, 万元 or 亿元)."""
     tail = unit[-1] if unit[-1] in _UNIT_FAMILIES and unit not in ("万人次", "人次") else ""
     return re.compile(_NUMERAL + "(?:" + (_UNIT_FAMILIES[tail] if tail else re.escape(unit)) + ")")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _unit_regex(units: str) -> re.Pattern[str]:
     return re.compile(_NUMERAL + f"(?:{units})")
 
@@ -110,13 +111,19 @@ def _entity_matches(text: str, kind: str, question_norm: str = "") -> list[tuple
         pattern = None
     if pattern is not None:
         return [m.span() for m in pattern.finditer(text)]
+    return list(_tagged_spans(text, kind))
+
+
+@lru_cache(maxsize=20_000)
+def _tagged_spans(text: str, kind: str) -> tuple[tuple[int, int], ...]:
+    """Persons or places by jieba's part-of-speech tags (slow, so a sentence is tagged once)."""
     flags = ("nr", "nrfg", "nrt") if kind == PERSON else ("ns", "nsf")
     spans, offset = [], 0
     for word, flag in pos_cut(text):
         if flag in flags and len(word) >= 2:
             spans.append((offset, offset + len(word)))
         offset += len(word)
-    return spans
+    return tuple(spans)
 
 
 def entity_spans(text_norm: str, kind: str, question_norm: str) -> list[tuple[int, int]]:

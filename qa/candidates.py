@@ -52,7 +52,7 @@ class Candidate:
 def answer_limit(question: Question, config: ReadingConfig) -> int:
     """The longest answer this kind of question gets (a list's sentences; its enumeration may be longer)."""
     if question.wants_list:
-        return config.list_sentence_chars
+        return max(config.list_sentence_chars, config.list_item_chars * question.item_count)
     if question.wants_measures:
         return config.measures_chars
     if question.wants_cause:

@@ -3,11 +3,13 @@ passages in display order with highlights, the confidence level, why this answer
 no-answer that says plainly what the documents lack."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from index.metadata import short_place
 from index.store import LoadedIndex
-from qa.answer_model import Verdict
+from qa.answer_model import VERIFIER_FEATURES, Verdict
 from qa.features import FEATURE_LABELS
 from qa.question import Question
 from qa.reader import Reading
@@ -23,15 +25,18 @@ MESSAGES = {
 ANSWER_GAP = " … "  # between the quotes of a two-part answer (a task item and its "(牵头单位：…)" note)
 # Confidence levels shown to officials; the API gives the probability itself.
 LEVELS = ((0.8, "高"), (0.6, "中"), (0.0, "低"))
-EXPLAIN_TOP = 3
 
 
 def confidence_level(probability: float) -> str:
     return next(label for floor, label in LEVELS if probability >= floor)
 
 
-def no_answer(question: Question, reason: Reason, message: str | None = None, **fields) -> Answer:
-    return Answer(question.text, True, message or MESSAGES[reason], reason=reason, notes=question.notes, **fields)
+def no_answer(question: Question, reason: Reason, message: str | None = None, passages: list[Passage] | None = None,
+              score: float = 0.0, probability: float | None = None, explanation: list[dict[str, Any]] | None = None,
+              timings_ms: dict[str, float] | None = None) -> Answer:
+    return Answer(question.text, True, message or MESSAGES[reason], score=score, passages=passages or [],
+                  reason=reason, notes=question.notes, timings_ms=timings_ms or {}, probability=probability,
+                  explanation=explanation or [])
 
 
 def compose_answer(question: Question, reading: Reading, hits: list[Hit], index: LoadedIndex, top_k: int) -> Answer:
@@ -49,8 +54,13 @@ def compose_answer(question: Question, reading: Reading, hits: list[Hit], index:
         return no_answer(question, "low_confidence", passages=passages)
     explanation = [{"feature": name, "label": FEATURE_LABELS.get(name, name), "contribution": round(value, 4),
                     "value": _value(verdict, name)} for name, value in verdict.contributions]
-    fields = dict(score=verdict.probability, probability=verdict.probability,
-                  confidence=confidence_level(verdict.probability), explanation=explanation)
+    probability = verdict.probability
+    if not verdict.answered:
+        message, reason = _uncovered(question, reading)
+        for passage in passages:  # nothing is presented as the answer
+            passage.highlights = []
+        return no_answer(question, reason, message, passages=passages, score=probability, probability=probability,
+                         explanation=explanation)
     stored = index.documents[best.passage.doc_id]
     chunk = index.chunks[best.member.chunk_id]
     spans = [(best.candidate.start, best.candidate.end)]
@@ -59,17 +69,12 @@ def compose_answer(question: Question, reading: Reading, hits: list[Hit], index:
     text = stored.document.text
     citations = [Citation(best.passage.doc_id, stored.document.title, chunk.section, a, b, text[a:b],
                           stored.meta.get("place", ""), stored.meta.get("year")) for a, b in spans]
-    if not verdict.answered:
-        fields["confidence"] = ""
-        message, reason = _uncovered(question, reading)
-        for passage in passages:  # nothing is presented as the answer
-            passage.highlights = []
-        return no_answer(question, reason, message, passages=passages, **fields)
     host = next((p for p, rank in zip(passages, order) if rank == best.passage.rank), None)
     if host is not None:
         host.highlights = [Highlight(a, b) for a, b in spans]
-    return Answer(question.text, False, "", text=ANSWER_GAP.join(c.quote for c in citations),
-                  citations=citations, passages=passages, notes=question.notes, **fields)
+    return Answer(question.text, False, "", text=ANSWER_GAP.join(c.quote for c in citations), score=probability,
+                  citations=citations, passages=passages, notes=question.notes, probability=probability,
+                  confidence=confidence_level(probability), explanation=explanation)
 
 
 def _display_order(reading: Reading, count: int) -> list[int]:
@@ -103,8 +108,6 @@ def _passage(index: LoadedIndex, hit: Hit) -> Passage:
 
 
 def _value(verdict: Verdict, name: str) -> float | None:
-    from qa.answer_model import VERIFIER_FEATURES
-
     if verdict.verifier_row is None or name not in VERIFIER_FEATURES:
         return None
     return round(float(verdict.verifier_row[VERIFIER_FEATURES.index(name)]), 4)

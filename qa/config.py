@@ -45,6 +45,7 @@ class ReadingConfig:
     measures_chars: int = 310       # what-measures questions about a policy: an item's paragraph
     list_chars: int = 400           # an enumeration for a list question
     list_sentence_chars: int = 120  # a list answer that is plain sentences, not an enumeration
+    list_item_chars: int = 25       # … or this much per item when the question says how many ("哪十项" → 250)
     sentence_slack: float = 0.2     # a sentence at most this share over its limit is a candidate whole
     pair_overflow: float = 0.5      # a sentence with its neighbour may go this share over the limit
 

@@ -75,7 +75,7 @@ class QAEngine:
     def open(cls, index_dir: Path | None = None, sources: list[Path] | Path | None = None,
              embedder: str | None = None, config: QAConfig | None = None,
              show_progress: bool = False, progress: ProgressFn | None = None,
-             load_model: bool = True) -> "QAEngine":
+             load_model: bool = True) -> QAEngine:
         """Load the index; with ``sources``, first bring it up to date with them (incremental).
         Without either, the default index builds itself from ``seeds/`` when it does not exist;
         an explicit ``index_dir`` that holds no index is an error (a mistyped folder must not
@@ -171,6 +171,7 @@ class QAEngine:
     def _rerank(self, snap: Snapshot, question: str, hits) -> None:
         from qa.retrieval import passage_bounds
 
+        assert self._reranker is not None
         texts = []
         for hit in hits:
             start, end = passage_bounds(snap.index.chunks, hit)

@@ -48,7 +48,7 @@ class ReadList:
     docs: list[str]
 
     @classmethod
-    def of(cls, passages: list[PassageEvidence]) -> "ReadList":
+    def of(cls, passages: list[PassageEvidence]) -> ReadList:
         return cls(np.array([p.hit.score for p in passages]), np.array([p.hit.bm25 for p in passages]),
                    np.array([p.hit.dense for p in passages]), [p.doc_id for p in passages])
 
@@ -287,6 +287,12 @@ def _each(b: CandidateBatch, value: Callable[[CandidateEvidence], float]) -> np.
     return np.array([value(c) for c in b.items], dtype=np.float64)
 
 
+def _found(b: CandidateBatch, pattern: re.Pattern[str], of: Callable[[CandidateEvidence], str] = lambda c: c.norm
+           ) -> np.ndarray:
+    """1 where ``pattern`` occurs in each candidate's text (or the part ``of`` picks), else 0."""
+    return _each(b, lambda c: float(pattern.search(of(c)) is not None))
+
+
 def c_coverage(b: CandidateBatch) -> np.ndarray:
     """Weighted share of the question's words in the span."""
     return b.coverage(b.present)
@@ -371,7 +377,7 @@ def c_measured_unit(b: CandidateBatch) -> np.ndarray:
     pattern = unit_pattern(b.q.question.normalized)
     if pattern is None:
         return np.zeros(len(b.items))
-    return _each(b, lambda c: float(bool(pattern.search(c.norm))))
+    return _found(b, pattern)
 
 
 def c_asked_unit(b: CandidateBatch) -> np.ndarray:
@@ -380,15 +386,15 @@ def c_asked_unit(b: CandidateBatch) -> np.ndarray:
     if not unit:
         return np.zeros(len(b.items))
     pattern = asked_unit_pattern(unit)
-    return _each(b, lambda c: float(bool(pattern.search(c.norm))))
+    return _found(b, pattern)
 
 
 def c_has_figure(b: CandidateBatch) -> np.ndarray:
-    return _each(b, lambda c: float(bool(_DIGIT.search(c.norm))))
+    return _found(b, _DIGIT)
 
 
 def c_has_date(b: CandidateBatch) -> np.ndarray:
-    return _each(b, lambda c: float(bool(_DATE.search(c.norm))))
+    return _found(b, _DATE)
 
 
 def c_figures_named(b: CandidateBatch) -> np.ndarray:
@@ -535,6 +541,28 @@ def c_enumeration(b: CandidateBatch) -> np.ndarray:
     return _each(b, items)
 
 
+def c_item_count(b: CandidateBatch) -> np.ndarray:
+    """For a question asking for N items ("哪十项改革"): the span lists about that many (1), or
+    not (0); 0.5 when the question gives no number."""
+    wanted = b.q.question.item_count
+    if not wanted:
+        return np.full(len(b.items), 0.5)
+
+    def matches(c: CandidateEvidence) -> float:
+        items = 1 + c.norm.count("、") + c.norm.count("；") + c.norm.count(";")
+        items = max(items, sum(bool(ENUM_ITEM.match(line)) for line in c.norm.split("\n")))
+        return float(wanted - 1 <= items <= wanted + 2)
+    return _each(b, matches)
+
+
+def c_count_phrase(b: CandidateBatch) -> np.ndarray:
+    """The span names the count the question asks about ("十项重点改革项目" for "哪十项")."""
+    phrase = b.q.question.count_phrase
+    if not phrase:
+        return np.zeros(len(b.items))
+    return _each(b, lambda c: float(phrase in c.norm))
+
+
 def c_colon_lead(b: CandidateBatch) -> np.ndarray:
     """The span's first sentence ends with a colon (it announces what follows)."""
     return _each(b, lambda c: float(c.first_norm.rstrip().endswith((":", "："))))
@@ -551,7 +579,7 @@ def c_defines(b: CandidateBatch) -> np.ndarray:
         if not tails:
             return np.zeros(len(b.items))
         pattern = re.compile("(?:" + "|".join(tails) + ")" + _DEFINING)
-        return _each(b, lambda c: float(bool(pattern.search(c.norm))))
+        return _found(b, pattern)
     opening = re.compile(r"^\W{0,2}(?:所谓)?" + re.escape(term) + _DEFINING)
     return _each(b, lambda c: float(bool(opening.match(c.norm))))
 
@@ -573,22 +601,22 @@ def c_asked_coverage(b: CandidateBatch) -> np.ndarray:
 
 def c_is_question(b: CandidateBatch) -> np.ndarray:
     """The span's first sentence is itself a question."""
-    return _each(b, lambda c: float(bool(_ASKED.search(c.first_norm))))
+    return _found(b, _ASKED, lambda c: c.first_norm)
 
 
 def c_note_only(b: CandidateBatch) -> np.ndarray:
     """The span is only a bracketed note ("（责任单位：…）")."""
-    return _each(b, lambda c: float(bool(_NOTE_ONLY.match(c.norm))))
+    return _found(b, _NOTE_ONLY)
 
 
 def c_responsibility(b: CandidateBatch) -> np.ndarray:
     """The span holds a "(牵头单位：…)" note."""
-    return _each(b, lambda c: float(bool(RESPONSIBILITY.search(c.norm))))
+    return _found(b, RESPONSIBILITY)
 
 
 def c_refers_back(b: CandidateBatch) -> np.ndarray:
     """The span opens by referring back ("这场革命…", "该线…", "他…", "因此…")."""
-    return _each(b, lambda c: float(bool(_REFERS_BACK.match(c.first_norm))))
+    return _found(b, _REFERS_BACK, lambda c: c.first_norm)
 
 
 def c_next_continues(b: CandidateBatch) -> np.ndarray:
@@ -598,7 +626,7 @@ def c_next_continues(b: CandidateBatch) -> np.ndarray:
 
 def c_gives_cause(b: CandidateBatch) -> np.ndarray:
     """The span states a reason ("由于…", "…是为了…")."""
-    return _each(b, lambda c: float(bool(_GIVES_CAUSE.search(c.norm))))
+    return _found(b, _GIVES_CAUSE)
 
 
 def c_org_note_fit(b: CandidateBatch) -> np.ndarray:
@@ -629,7 +657,7 @@ CANDIDATE_FEATURES: tuple[CandidateFeature, ...] = (
     c_chunk_score, c_chunk_dense, c_asked_entity, c_measured_unit, c_asked_unit, c_has_figure, c_has_date, c_figures_named,
     c_place_named, c_chunk_place, c_other_place, c_subject_place, c_year_named, c_chunk_year, c_subject_year, c_chars, c_length_ratio, c_sentences,
     *(_shape(s) for s in SHAPES),
-    c_position, c_document_position, c_paragraph_start, c_heading, c_enumeration, c_colon_lead, c_defines,
+    c_position, c_document_position, c_paragraph_start, c_heading, c_enumeration, c_item_count, c_count_phrase, c_colon_lead, c_defines,
     c_after_asked, c_asked_coverage, c_is_question, c_note_only, c_responsibility, c_refers_back,
     c_next_continues, c_gives_cause, c_org_note_fit,
 )
@@ -703,7 +731,8 @@ FEATURE_LABELS: dict[str, str] = {
     "c_shape_pair": "答案是相邻两句", "c_shape_paragraph": "答案是一段内容", "c_shape_enumeration": "答案是一个列表",
     "c_shape_note": "答案带有牵头单位", "c_position": "答案在段落中的位置", "c_document_position": "答案在文档中的位置",
     "c_paragraph_start": "答案是段首", "c_heading": "答案是标题", "c_enumeration": "答案中的列举项",
-    "c_colon_lead": "答案以冒号引出下文", "c_defines": "答案给出定义", "c_after_asked": "答案紧跟文档中的提问",
+    "c_colon_lead": "答案以冒号引出下文",
+    "c_item_count": "答案列出的项数与所问相符", "c_count_phrase": "答案提到所问的项数", "c_defines": "答案给出定义", "c_after_asked": "答案紧跟文档中的提问",
     "c_asked_coverage": "文档中的提问与所问相符", "c_is_question": "答案本身是问句", "c_note_only": "答案只是括号注释",
     "c_responsibility": "答案含有牵头单位", "c_refers_back": "答案承接上文", "c_next_continues": "下一句接着说",
     "c_gives_cause": "答案说明了原因", "c_org_note_fit": "问牵头单位且答案给出",

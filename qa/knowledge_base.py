@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 class KnowledgeBase:
     """The documents behind one engine."""
 
-    def __init__(self, engine: "QAEngine") -> None:
+    def __init__(self, engine: QAEngine) -> None:
         self.engine = engine
         self._write_lock = threading.Lock()
 

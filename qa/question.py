@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from index.metadata import PROVINCES, NOT_PLACES, short_place
+from index.metadata import NOT_PLACES, PROVINCES, short_place
 from index.normalize import normalize_text
 from index.tokenizer import cut_words, pos_cut
 from qa.answer_types import ORG_NAME, answer_type
@@ -39,6 +39,9 @@ _YEAR_Q = re.compile(r"((?:19|20)\d{2})\s*年?")
 _QUOTED = re.compile(r"《([^》]{2,40})》|“([^”]{2,30})”|「([^」]{2,30})」|\"([^\"]{2,30})\"")
 _FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _PLACE_SUFFIXES = ("省", "市", "区", "县", "州", "盟", "旗", "镇", "乡")
+# "哪十项改革", "哪四个延长", "包括哪三个方面", "有几项": how many items a list question asks for.
+_ASKED_COUNT = re.compile(r"哪.{0,2}?([两二三四五六七八九十]{1,2}|[0-9]{1,2})\s*(?:个|项|条|大|方面|点|类|种|件|家|所|批|方)")
+_CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
 class KnownPlaces(Protocol):
@@ -71,6 +74,8 @@ class Question:
     bodies: list[str] = field(default_factory=list)  # organisations it names ("市发改委")
     quoted: list[str] = field(default_factory=list)  # titles and terms in quotation marks
     figures: list[str] = field(default_factory=list)  # numbers it names ("22", "2.5")
+    item_count: int = 0          # how many items a list question asks for ("哪十项" → 10), 0 when it does not say
+    count_phrase: str = ""       # … as the question writes it ("十项")
 
 
 def prepare_question(question: object, places: KnownPlaces | None = None,
@@ -104,7 +109,23 @@ def prepare_question(question: object, places: KnownPlaces | None = None,
     prepared.bodies = list(dict.fromkeys(m.group(0) for m in ORG_NAME.finditer(normalized)))
     prepared.quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(normalized)]
     prepared.figures = [f for f in _FIGURE.findall(normalized) if str(f) not in {str(y) for y in prepared.years}]
+    if count := _ASKED_COUNT.search(normalized):
+        prepared.item_count = chinese_number(count.group(1))
+        prepared.count_phrase = normalized[count.start(1):count.end()]
     return prepared
+
+
+def chinese_number(text: str) -> int:
+    """"十" → 10, "十二" → 12, "二十" → 20, "4" → 4 (0 when it is not a small number)."""
+    if text.isdigit():
+        return int(text)
+    if len(text) == 1:
+        return _CHINESE_DIGITS.get(text, 0)
+    if text.startswith("十"):
+        return 10 + _CHINESE_DIGITS.get(text[1], 0)
+    if text.endswith("十"):
+        return 10 * _CHINESE_DIGITS.get(text[0], 0)
+    return 0
 
 
 def _classify(prepared: Question) -> None:

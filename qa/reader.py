@@ -10,13 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.store import LoadedIndex
-from qa.answer_model import AnswerModel, Verdict
+from qa.answer_model import AnswerModel, AnswerModelError, Verdict
 from qa.candidates import answer_limit, passage_candidates
 from qa.config import ReadingConfig
 from qa.evidence import CandidateEvidence, EvidenceBuilder, PassageEvidence, QuestionEvidence
 from qa.features import feature_matrix
-from qa.question import Question
 from qa.places import Places
+from qa.question import Question
 from qa.retrieval import Hit
 
 
@@ -69,7 +69,7 @@ class Reader:
 
     def read(self, question: Question, hits: list[Hit], explain: bool = True) -> Reading:
         if self.model is None:
-            raise RuntimeError("Reader.read needs an answer model (Reader.gather does not)")
+            raise AnswerModelError("没有加载答案模型：引擎以 load_model=False 打开，只能收集候选答案。")
         reading = self.gather(question, hits)
         reading.verdict = self.model.read(reading.matrix, [c.candidate.passage for c in reading.candidates],
                                           [c.passage.doc_id for c in reading.candidates], explain)

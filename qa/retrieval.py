@@ -23,7 +23,7 @@ class Hit:
     bm25: float = 0.0
     dense: float = 0.0
     also_published_as: list[str] = field(default_factory=list)
-    joined: list["Hit"] = field(default_factory=list)  # neighbouring chunks of the same document shown with this one
+    joined: list[Hit] = field(default_factory=list)  # neighbouring chunks of the same document shown with this one
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

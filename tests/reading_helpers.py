@@ -8,8 +8,8 @@ from index.store import StoredDocument
 from qa.candidates import Candidate
 from qa.config import ReadingConfig
 from qa.evidence import CandidateEvidence, EvidenceBuilder, PassageEvidence, QuestionEvidence
-from qa.question import prepare_question
 from qa.places import Places
+from qa.question import prepare_question
 from qa.retrieval import Hit
 
 

@@ -8,8 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from qa.answer_model import (VERIFIER_FEATURES, AnswerModel, AnswerModelError, FeatureMismatchError,
-                             check_model_data)
+from qa.answer_model import VERIFIER_FEATURES, AnswerModel, AnswerModelError, FeatureMismatchError, check_model_data
 from qa.config import DEFAULT_ANSWER_MODEL, QAConfig
 from qa.features import FEATURES, feature_fingerprint
 

@@ -158,7 +158,7 @@ def test_app_embeds_as_a_web_component_loaded_from_its_own_server(browser, app_u
     url = app_url[0]
     host_page = ('<!doctype html><html><head><meta charset="utf-8">'
                  f'<script type="module" src="{url}gradio.js"></script></head>'
-                 f'<body><h1>门户网站</h1><gradio-app src="{url}"></gradio-app></body></html>').encode("utf-8")
+                 f'<body><h1>门户网站</h1><gradio-app src="{url}"></gradio-app></body></html>').encode()
 
     class Portal(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's naming

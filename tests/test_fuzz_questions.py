@@ -2,9 +2,8 @@
 well-formed result whose citations and passages slice the original documents exactly."""
 from __future__ import annotations
 
-from typing import get_args
-
 import json
+from typing import get_args
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -30,7 +30,7 @@ def test_repeated_article_and_boilerplate_are_dropped():
     assert reasons.get("暂时没有评论") == "boilerplate"
     duplicates = [d for d in dropped if d.reason == "duplicate"]
     assert len(duplicates) >= 25
-    kept = "".join(text[l.start:l.end] for l in lines if l.kept)
+    kept = "".join(text[line.start:line.end] for line in lines if line.kept)
     assert kept.count("深化改革,金湾区一直在路上。") == 1
     chunks = chunk_document(name, text, lines, IndexConfig())
     assert sum("提纲挈领锚定改革要点" in c.text for c in chunks) <= 1
@@ -74,11 +74,11 @@ def test_body_sentences_are_not_headings():
 
 def test_lines_without_newlines_split_at_chinese_spaces():
     text = "关于稳定商务发展有关措施的通知 各有关单位： 为深入贯彻落实部署，特制定如下措施： 一、全力保障供应 1.实施监测。"
-    pieces = [text[l.start:l.end] for l in split_lines(text)]
+    pieces = [text[line.start:line.end] for line in split_lines(text)]
     assert pieces[0] == "关于稳定商务发展有关措施的通知"
     assert "一、全力保障供应" in pieces
     english = "Hello world 你好"
-    assert [english[l.start:l.end] for l in split_lines(english)] == [english]
+    assert [english[line.start:line.end] for line in split_lines(english)] == [english]
 
 
 def test_embedding_text_carries_title_and_section():

@@ -6,7 +6,6 @@ import pytest
 from eval import metrics
 from eval.records import QuestionRecord
 
-
 # --- matching -----------------------------------------------------------------------------------
 
 def test_match_key_folds_script_width_and_whitespace() -> None:

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from qa import features as F
-from qa.features import FEATURE_LABELS, FEATURES, feature_fingerprint, feature_matrix
 from qa.evidence import CandidateBatch
+from qa.features import FEATURE_LABELS, FEATURES, feature_fingerprint, feature_matrix
 from tests.reading_helpers import candidate_at, read_text
 
 
@@ -171,3 +171,16 @@ def test_a_figure_in_the_unit_the_question_names():
     assert one(F.c_asked_unit, q, candidate_at(b, q, p, "全市普惠小微贷款余额达到1200亿元。")) == 1.0
     q, p, b = read_text("普惠小微贷款余额增长了吗？", text)
     assert F.q_asks_unit(q) == 0.0 and one(F.c_asked_unit, q, candidate_at(b, q, p, "全市普惠小微贷款余额达到1200亿元。")) == 0.0
+
+
+def test_a_list_question_that_says_how_many_prefers_a_span_with_that_many_items():
+    text = ("2023年是开局之年，也是夯实基础、乘势而上、加快发展的关键之年。"
+            "江门市今年推进十项重点改革，分别是甲改革、乙改革、丙改革、丁改革、戊改革、己改革、庚改革、辛改革、壬改革、癸改革。")
+    q, p, b = read_text("江门市2023年推进哪十项重点改革？", text)
+    assert q.question.item_count == 10 and q.question.count_phrase == "十项"
+    filler = candidate_at(b, q, p, "2023年是开局之年，也是夯实基础、乘势而上、加快发展的关键之年。")
+    listing = candidate_at(b, q, p, text[text.index("江门市今年"):])
+    assert one(F.c_item_count, q, listing) == 1.0 and one(F.c_item_count, q, filler) == 0.0
+    assert one(F.c_count_phrase, q, listing) == 1.0 and one(F.c_count_phrase, q, filler) == 0.0
+    q, p, b = read_text("江门市推进哪些改革？", text)
+    assert one(F.c_item_count, q, candidate_at(b, q, p, text[text.index("江门市今年"):])) == 0.5

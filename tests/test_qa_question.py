@@ -8,6 +8,7 @@ from qa.answer_types import COLOUR, NUMBER, PERSON, PHONE, PLACE, TIME, answer_t
 from qa.question import prepare_question, question_places
 from qa.sentences import split_sentences
 
+
 @pytest.mark.parametrize("question, kind", [
     ("耶律乞奴被谁所杀？", PERSON),
     ("计算神经科学一词首次出现是在什么时候？", TIME),

@@ -2,11 +2,10 @@
 (an answer with exact citations, or a no-answer with a reason and a Chinese message), fast."""
 from __future__ import annotations
 
-from typing import get_args
-
 import json
 import re
 import time
+from typing import get_args
 
 import pytest
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,3 +114,21 @@ def test_a_training_run_writes_a_model_the_engine_answers_with(tiny, gathered, t
     assert reply.passages and reply.probability is not None
     if not reply.no_answer:
         assert reply.citations[0].doc_id == "d2"
+
+
+def test_training_variants_are_unanswerable_by_construction():
+    from eval.gold import GoldItem
+    from eval.train.data import masked_variant, moved_questions
+
+    items = [GoldItem("a", "蓬江区2022年接管了多少个停车场？", ("22个",), ("d1",), "number", "dev"),
+             GoldItem("b", "江海区新增了多少个充电桩？", ("30个",), ("d2",), "number", "dev")]
+    texts = {"d1": "蓬江区2022年接管停车场22个。", "d2": "江海区2023年新增充电桩30个。", "d3": "其他内容。"}
+    moved = moved_questions(items, {"蓬江区": {"蓬江区"}, "江海区": {"江海区"}}, texts,
+                            {"d1": ["蓬江区", "江海区"], "d2": ["江海区"]})
+    questions = {m.question for m in moved}
+    assert all(not m.answers and m.type == "unanswerable" and m.extra["source"] in ("a", "b") for m in moved)
+    assert any("蓬江区" not in q and "接管了多少个停车场" in q for q in questions)        # another place
+    assert "江海区2022年接管了多少个停车场？" in questions                                # a place of its own document
+    assert any("2022" not in q and "蓬江区" in q for q in questions)                    # another year
+    kept, unanswerable = masked_variant(items, texts, 0.5, 3)
+    assert len(kept) == 2 and len(unanswerable) == 1 and not unanswerable[0].answers

@@ -1,8 +1,9 @@
 """Layout of the web UI and the wiring of its events; ``build_demo`` is the only entry point."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import gradio as gr
 

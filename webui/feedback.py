@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ class FeedbackLog:
         if verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}. Currently, the verdict is {verdict!r}")
         record = {
-            "time": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+            "time": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
             "question": question,
             "answer": answer,
             "citations": citations,

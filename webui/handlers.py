@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import gradio as gr
 
 from index.errors import PolicyQAError
-from qa.config import QAOptions
+from qa.config import MAX_TOP_K, QAOptions, check_top_k
 from webui import render
 from webui.feedback import FeedbackLog
 
@@ -73,11 +74,9 @@ class Handlers:
     @staticmethod
     def _options(top_k: Any, doc_ids: Any, places: Any, years: Any) -> QAOptions:
         try:
-            k = int(top_k)
+            k = check_top_k(int(top_k))
         except (TypeError, ValueError):
-            raise gr.Error(f"top_k 必须是 1 到 50 之间的整数，当前值为 {top_k!r}") from None
-        if not 1 <= k <= 50:
-            raise gr.Error(f"top_k 必须是 1 到 50 之间的整数，当前值为 {k}")
+            raise gr.Error(f"top_k 必须是 1 到 {MAX_TOP_K} 之间的整数，当前值为 {top_k!r}") from None
         try:
             year_list = [int(y) for y in (years or [])]
         except (TypeError, ValueError):

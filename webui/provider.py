@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
-
-WARM_UP_QUESTION = "江门市2023年推进哪十项重点改革？"
-
 
 class EngineProvider:
     """Callable returning the one shared engine; the first call opens it (or builds the index from seeds/)."""
@@ -43,11 +41,7 @@ class EngineProvider:
             return self._engine
 
     def warm_up(self) -> None:
-        """Open the engine and answer one question so the first user does not wait for model loading."""
+        """Open the engine and let it answer its one warm-up question, so the first user does not wait."""
         engine = self()
         if hasattr(engine, "warm_up"):
             engine.warm_up()
-        else:
-            from qa.config import QAOptions
-
-            engine.answer(WARM_UP_QUESTION, QAOptions(top_k=1))

@@ -6,7 +6,8 @@ highlights come from the engine's character offsets, never from searching string
 from __future__ import annotations
 
 import html
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 SNIPPET_CHARS = 120
 NO_ANSWER_TEXT = "现有文档没有回答这个问题。"

@@ -22,6 +22,7 @@ import numpy as np
 from eval.gold import DEFAULT_GOLD, GoldItem, load_gold
 from eval.metrics import contains_answer, match_key, max_char_f1
 from index.config import DEFAULT_SEEDS_DIR, REPO_ROOT
+from index.metadata import short_place
 from qa.config import QAOptions
 from qa.features import FEATURES, feature_fingerprint
 from qa.question import prepare_question
@@ -129,7 +130,7 @@ def moved_questions(items: list[GoldItem], known_forms: dict[str, set[str]], doc
     """Seed questions moved to a place or a year the documents do not cover, unanswerable by
     construction ("蓬江区接管了多少个停车场" → "香洲区接管了多少个停车场"), and figure questions moved to
     another place their own document is about ("台山市…完成水利建设投资多少" → "开平市…"): that
-    document reports each place's figures in its own section, so another place's figure is no answer."""
+    document reports each place's work in its own section, so another place's is no answer."""
     rng = random.Random(seed)
     moved: list[GoldItem] = []
     for item in items:
@@ -144,11 +145,15 @@ def moved_questions(items: list[GoldItem], known_forms: dict[str, set[str]], doc
                 target = target[:-1] if len(target) > 3 else target[:2]
             moved.append(GoldItem(f"{item.id}~place", item.question.replace(form, target, 1), (), (),
                                   "unanswerable", item.split, {"source": item.id, "moved": True}))
-            if item.type == "number" and doc_places:
-                own = [p for d in item.docs for p in doc_places.get(d, []) if p.endswith(form[-1])]
-                others = [p for p in own if p != form and p not in item.question and form not in p]
+            if doc_places and item.type == "number":  # a figure is one place's; a measure may be shared
+                canonical = sorted(known_forms.get(form, {form}))[0]
+                level = canonical[-1]
+                own = [p for d in item.docs for p in doc_places.get(d, []) if p.endswith(level)]
+                others = [p for p in own if p != canonical and short_place(p) not in item.question
+                          and not _reports_on(p, item, doc_texts)]
                 for k, other in enumerate(rng.sample(others, min(2, len(others)))):
-                    moved.append(GoldItem(f"{item.id}~other{k}", item.question.replace(form, other, 1), (), (),
+                    written = other if form == canonical else short_place(other)
+                    moved.append(GoldItem(f"{item.id}~other{k}", item.question.replace(form, written, 1), (), (),
                                           "unanswerable", item.split, {"source": item.id, "moved": True}))
         years = re.findall(r"20\d{2}", item.question)
         texts = [doc_texts.get(d, "") for d in item.docs]
@@ -159,6 +164,20 @@ def moved_questions(items: list[GoldItem], known_forms: dict[str, set[str]], doc
                 moved.append(GoldItem(f"{item.id}~year", item.question.replace(years[0], str(rng.choice(options)), 1),
                                       (), (), "unanswerable", item.split, {"source": item.id, "moved": True}))
     return moved
+
+
+def _reports_on(place: str, item: GoldItem, doc_texts: dict[str, str]) -> bool:
+    """Whether a sentence of the question's document names ``place`` with at least half of the
+    question's other words: then the question moved there may well be answerable."""
+    from qa.question import prepare_question
+
+    short = short_place(place)
+    words = [w for w in prepare_question(item.question).words if len(w) >= 2 and not w.isdigit()]
+    for d in item.docs:
+        for sentence in re.split(r"[。；;\n]", doc_texts.get(d, "")):
+            if short in sentence and words and sum(w in sentence for w in words) >= len(words) / 2:
+                return True
+    return False
 
 
 def fingerprint_files(paths: list[Path]) -> str:
@@ -213,16 +232,15 @@ def gather_collection(collection: Collection, engine, dev_root: Path = DEV_ROOT,
     items = load_gold(collection.gold)
     family_docs = _family_docs(collection, dev_root)
     mask: list[str] = []
+    doc_texts = {d: s.document.text for d, s in index.documents.items()}
     if collection.drop_share:
-        texts = {d: s.document.text for d, s in index.documents.items()}
-        mask, items = masked_variant(items, texts, collection.drop_share, collection.drop_seed)
+        mask, items = masked_variant(items, doc_texts, collection.drop_share, collection.drop_seed)
     if collection.moved:
-        texts = {d: s.document.text for d, s in index.documents.items()}
         places = {d: list(s.meta.get("places", [])) for d, s in index.documents.items()}
         named = {p for ps in places.values() for p in ps}
         collection_forms = {f: p for f, p in snap.retriever.places.forms.items() if p & named}
         items = items + moved_questions([i for i in items if i.split in collection.train_splits],
-                                        collection_forms, texts, places)
+                                        collection_forms, doc_texts, places)
     started = time.perf_counter()
     stats = GatherStats()
     out: list[QuestionData] = []
@@ -233,7 +251,9 @@ def gather_collection(collection: Collection, engine, dev_root: Path = DEV_ROOT,
         options = QAOptions(top_k=limit, doc_ids=list(mask))
         hits = snap.retriever.join_neighbours(snap.retriever.retrieve(prepared, options, limit)) if not prepared.problem else []
         reading = snap.reader.gather(prepared, hits)
-        texts, docs, reposts = [], [], []
+        texts: list[str] = []
+        docs: list[str] = []
+        reposts: list[list[str]] = []
         for c in reading.candidates:
             text = index.documents[c.passage.doc_id].document.text
             span = text[c.candidate.start:c.candidate.end]

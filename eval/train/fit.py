@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -244,8 +245,8 @@ def leave_one_collection_out(questions: Sequence[QuestionData], progress: Callab
 
 @dataclass
 class FinalModel:
-    ranker: object
-    verifier: object
+    ranker: Any                       # lightgbm.Booster
+    verifier: Any
     calibration: tuple[list[float], list[float]]
 
 

@@ -12,9 +12,18 @@ from typing import Any
 
 import numpy as np
 
-from eval.train.data import (CACHE_DIR, DEV_ROOT, Collection, QuestionData, code_fingerprint, collection_fingerprint,
-                             fingerprint_files)
-from eval.train.data import gather_collection, load_gathered, save_gathered
+from eval.train.data import (
+    CACHE_DIR,
+    DEV_ROOT,
+    Collection,
+    QuestionData,
+    code_fingerprint,
+    collection_fingerprint,
+    fingerprint_files,
+    gather_collection,
+    load_gathered,
+    save_gathered,
+)
 from eval.train.fit import FitSettings, Predictions, cross_validate, fit_final, leave_one_collection_out
 from eval.train.measure import by_collection, by_type, choose_threshold, reliability
 from qa.answer_model import MODEL_FORMAT, VERIFIER_FEATURES, check_model_data
