@@ -238,12 +238,11 @@ def test_no_answer_reply_says_so_and_lists_related_passages():
     assert render.citations_text(ans) == ""
 
 
-def test_citation_text_is_copyable():
+def test_answer_with_its_citation_is_copyable():
     from webui import render
 
     text = render.citations_text(_answer_dict())
-    assert text.startswith("[1] 《《标题》<img src=x onerror=alert(1)>》 一、<节>，第3–")
-    assert text.endswith("字")
+    assert text == "“目前接收管理停车场22个”（《《标题》<img src=x onerror=alert(1)>》 › 一、<节>，第3–15字）"
 
 
 def test_feedback_is_appended_as_json_lines(tmp_path):

@@ -99,9 +99,9 @@ def test_question_gets_highlighted_answer_with_citation_and_screenshot(page, tmp
     cited = page.locator("#pqa-sources .pqa-src-cited").first
     cited.wait_for(timeout=10_000)
     assert "22" in cited.locator("mark.pqa-hl").first.inner_text()
-    # copyable citation
+    # the answer with its citation, copyable
     cite_text = page.locator("#pqa-cite textarea").input_value()
-    assert cite_text.startswith("[1] 《") and "字" in cite_text
+    assert cite_text.startswith("“") and "22" in cite_text and "》 › " in cite_text and cite_text.endswith("字）")
     page.wait_for_timeout(500)  # let the transition settle before the picture
     shot = DOCS_SCREENSHOT if os.environ.get("POLICYQA_UPDATE_SCREENSHOT") == "1" else tmp_path / "screenshot.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -115,6 +115,26 @@ def test_markup_in_a_question_is_shown_as_text(page):
     assert page.dialogs == []
     assert page.locator("#pqa-chat img[src=x]").count() == 0
     assert question in page.locator("#pqa-chat").inner_text()
+
+
+def test_conversation_exports_to_word_and_markdown(page, tmp_path):
+    from docx import Document
+
+    page.wait_for_function("!document.querySelector('#pqa-export-docx').disabled", timeout=10_000)
+    with page.expect_download(timeout=20_000) as info:
+        page.click("#pqa-export-docx")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.suffix == ".docx"
+    lines = [p.text for p in Document(str(path)).paragraphs]
+    assert f"第1问：{QUESTION}" in lines
+    quote = next(line for line in lines if line.startswith("“") and "22" in line)
+    assert "”（《" in quote and " › " in quote and quote.endswith("字）")  # the citation right after the quote
+    assert "来源文件" in lines
+    with page.expect_download(timeout=20_000) as info:
+        page.click("#pqa-export-md")
+    md = Path(info.value.path()).read_text(encoding="utf-8")
+    assert md.startswith("# 政策问答") and "## 第2问：" in md and "22" in md
 
 
 def test_feedback_on_a_reply_is_written_to_the_log(page, app_url):

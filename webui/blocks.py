@@ -64,6 +64,12 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
                                                       elem_classes=["pqa-example"]) for q in EXAMPLES]
                             clear_btn = gr.Button("清空对话", size="sm", variant="secondary", scale=0,
                                                   min_width=0, elem_classes=["pqa-example", "pqa-clear"])
+                            export_docx = gr.DownloadButton("导出 Word", size="sm", variant="secondary", scale=0,
+                                                            min_width=0, interactive=False, elem_id="pqa-export-docx",
+                                                            elem_classes=["pqa-example"])
+                            export_md = gr.DownloadButton("导出 Markdown", size="sm", variant="secondary", scale=0,
+                                                          min_width=0, interactive=False, elem_id="pqa-export-md",
+                                                          elem_classes=["pqa-example"])
                         with gr.Column(variant="panel", elem_classes=["pqa-feedback"]):
                             with gr.Row(equal_height=False):
                                 fb_note = gr.HTML(render.feedback_target_html(None, None), scale=3)
@@ -85,9 +91,9 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
                             top_k = gr.Slider(1, 20, value=5, step=1, label="显示的来源段落数（top-k）")
                         sources = gr.HTML(render.sources_html(None), elem_id="pqa-sources",
                                           label="来源", show_label=False)
-                        cite_box = gr.Textbox(label="引用（可复制）", lines=2, max_lines=6, interactive=False,
+                        cite_box = gr.Textbox(label="答案与出处（可复制）", lines=2, max_lines=6, interactive=False,
                                               buttons=["copy"], elem_id="pqa-cite",
-                                              placeholder="回答的出处会以“《标题》 章节，第起–止字”列在这里")
+                                              placeholder="选中的回答和它的出处会以“答案”（《标题》 › 章节，第起–止字）列在这里")
             with gr.Tab("知识库", id="kb"):
                 with gr.Row():
                     with gr.Column(scale=3):
@@ -120,6 +126,7 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
         clear_outputs = [chatbot, answers, selected, sources, cite_box, fb_passage, fb_note]
         clear_btn.click(h.clear_chat, None, clear_outputs, api_visibility="private", queue=False)
         chatbot.clear(h.clear_chat, None, clear_outputs, api_visibility="private", queue=False)
+        answers.change(h.export, [answers], [export_docx, export_md], api_visibility="private", queue=False)
         fb_inputs = [answers, selected, fb_comment, fb_passage]
         fb_outputs = [fb_note, fb_comment, fb_passage]
         fb_right.click(lambda *a: h.give_feedback("right", *a), fb_inputs, fb_outputs, api_visibility="private")

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -11,13 +14,14 @@ import gradio as gr
 
 from index.errors import PolicyQAError
 from qa.config import MAX_TOP_K, QAOptions, check_top_k
-from webui import render
+from webui import export, render
 from webui.feedback import FeedbackLog
 
 log = logging.getLogger(__name__)
 
 DOC_HEADERS = ["标题", "地区", "年份", "段落数", "字数", "加入时间", "文档 ID"]
 INTERNAL_ERROR = "内部错误，问题已记录在服务器日志中，请稍后重试。"
+EXPORT_KEEP_SECONDS = 3600  # exported files are served from Gradio's cache; our copies go after an hour
 
 
 def _message(exc: BaseException) -> str:
@@ -55,6 +59,7 @@ class Handlers:
     def __init__(self, engine_provider: Callable[[], Any], feedback: FeedbackLog) -> None:
         self.engine = engine_provider
         self.feedback = feedback
+        self._export_dir: Path | None = None
 
     # ---- answering -------------------------------------------------------------------------------------
 
@@ -131,6 +136,26 @@ class Handlers:
     def clear_chat(self) -> tuple:
         return ([], [], -1, render.sources_html(None), "", gr.update(choices=[], value=None),
                 render.feedback_target_html(None, None))
+
+    # ---- export ----------------------------------------------------------------------------------------
+
+    def export(self, answers: list[dict]) -> tuple:
+        """The two download buttons: the conversation so far as .docx and .md (disabled while it is empty)."""
+        answers = answers or []
+        if not answers:
+            return (gr.update(value=None, interactive=False),) * 2
+        if self._export_dir is None:
+            self._export_dir = Path(tempfile.mkdtemp(prefix="policyqa-export-"))
+        for old in self._export_dir.iterdir():
+            if old.stat().st_mtime < time.time() - EXPORT_KEEP_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
+        try:
+            docx_path, md_path = export.export_files(answers, Path(tempfile.mkdtemp(dir=self._export_dir)))
+        except Exception as exc:  # noqa: BLE001 - export is a convenience: say so, keep the chat working
+            log.exception("export failed")
+            gr.Warning(f"导出失败：{_message(exc)}")
+            return (gr.update(value=None, interactive=False),) * 2
+        return gr.update(value=str(docx_path), interactive=True), gr.update(value=str(md_path), interactive=True)
 
     # ---- feedback --------------------------------------------------------------------------------------
 

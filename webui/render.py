@@ -9,6 +9,8 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
+from webui.export import citation_label
+
 SNIPPET_CHARS = 120
 NO_ANSWER_TEXT = "现有文档没有回答这个问题。"
 
@@ -20,17 +22,19 @@ def esc(value: Any) -> str:
 
 
 def format_citation(c: dict[str, Any]) -> str:
-    """Plain-text citation: ``《标题》 章节，第start–end字`` (offsets into the original document)."""
-    section = f" {c['section']}" if c.get("section") else ""
-    return f"《{c.get('title') or c.get('doc_id', '')}》{section}，第{c['start']}–{c['end']}字"
+    """Plain-text citation: ``《标题》 › 章节，第start–end字`` (offsets into the original document)."""
+    return citation_label(c)
 
 
 def citations_text(ans: dict[str, Any] | None) -> str:
-    """All citations of an answer, one per line, ready to copy."""
+    """The answer with its citations, ready to copy: each quote in quotation marks, its citation after it."""
     if not ans or not ans.get("answer"):
         return ""
-    cites = ans["answer"].get("citations") or []
-    return "\n".join(f"[{i}] {format_citation(c)}" for i, c in enumerate(cites, 1))
+    a = ans["answer"]
+    cites = a.get("citations") or []
+    if not cites:
+        return f"“{a.get('text') or ''}”"
+    return "\n".join(f"“{c.get('quote') or a.get('text') or ''}”（{format_citation(c)}）" for c in cites)
 
 
 def _meta_chips(item: dict[str, Any]) -> str:
