@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 
 def pyplot():
-    """matplotlib.pyplot on the file-only Agg backend (charts here and in eval.bench_report)."""
+    """matplotlib.pyplot on the file-only Agg backend (charts here and in eval.bench.report)."""
     try:
         import matplotlib
     except ImportError as exc:  # pragma: no cover - listed in requirements

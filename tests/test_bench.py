@@ -11,11 +11,11 @@ import sys
 import numpy as np
 import pytest
 
-from eval import bench_corpus
-from eval.bench import BenchSettings
-from eval.bench_baseline import BaselineIndex
-from eval.bench_cache import MeasuredEmbedder
-from eval.bench_worker import hit_rank, recall
+from eval.bench import corpus as bench_corpus
+from eval.bench.baseline import BaselineIndex
+from eval.bench.cache import MeasuredEmbedder
+from eval.bench.run import BenchSettings
+from eval.bench.worker import hit_rank
 from index.config import DEFAULT_SEEDS_DIR, REPO_ROOT
 from index.dedup import near_duplicate_groups
 
@@ -78,7 +78,20 @@ def test_copies_change_places_numbers_and_years(corpus3) -> None:
     assert "江门" in seed.text and "江门" not in copy.text
     assert "2023" in seed.text and copy.meta["year"] == seed.meta["year"] - 1
     assert copy.meta["place"] != seed.meta["place"]
-    assert sorted(seed.text.split("\n"))[:1] != sorted(copy.text.split("\n"))[:1] or seed.text != copy.text
+
+
+def test_a_copy_keeps_its_headline_first_and_shuffles_the_other_paragraphs(corpus3) -> None:
+    seed = corpus3[0]
+    copy = next(d for d in corpus3 if d.copy == 1 and d.seed_id == seed.seed_id)
+    seed_lines, copy_lines = seed.text.split("\n"), copy.text.split("\n")
+    # each line is rewritten on its own (places, numbers, synonyms seeded by the line), so a one-line text
+    # gives that line's rewrite: the copy is those rewrites, headline first, the rest in another order
+    rewritten = [bench_corpus.variant_text(line, 1) for line in seed_lines]
+    assert len(copy_lines) == len(seed_lines)
+    assert copy_lines[0] == rewritten[0]
+    assert sorted(copy_lines[1:]) == sorted(rewritten[1:])
+    assert copy_lines[1:] != rewritten[1:]
+    assert rewritten[1:] != seed_lines[1:]  # and the lines themselves changed
 
 
 def test_generator_is_deterministic(corpus3) -> None:
@@ -89,7 +102,7 @@ def test_generator_is_deterministic(corpus3) -> None:
 
 
 def test_generator_does_not_depend_on_python_hash_seed(corpus3) -> None:
-    code = ("import hashlib; from eval.bench_corpus import scaled_corpus; "
+    code = ("import hashlib; from eval.bench.corpus import scaled_corpus; "
             "print(hashlib.sha256(''.join(d.text for d in scaled_corpus(3)).encode()).hexdigest())")
     digest = hashlib.sha256("".join(d.text for d in corpus3).encode()).hexdigest()
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
@@ -147,7 +160,6 @@ def test_baseline_recall_counts_only_gold_docs() -> None:
     expected = 1 + [doc_id for doc_id, _, _ in hits].index("b.txt")
     assert hit_rank(hits, {"docs": ["b.txt"], "answers": ["突破攻坚战"]}) == expected
     assert hit_rank(hits, {"docs": ["a.txt"], "answers": ["突破攻坚战"]}) is None
-    assert recall([1, None, 3], 1) == pytest.approx(1 / 3) and recall([1, None, 3], 5) == pytest.approx(2 / 3)
 
 
 # ----- embedding cache, FAISS comparison, report ----------------------------------------------------
@@ -165,7 +177,7 @@ def test_cache_reuses_identical_texts_and_counts_only_real_embedding(tmp_path) -
 
 
 def test_faiss_compare_reports_recall_and_crossover() -> None:
-    from eval.bench_faiss import compare, crossover, synthetic_vectors
+    from eval.bench.faiss_sweep import compare, crossover, synthetic_vectors
 
     data = synthetic_vectors(420, dim=32)
     row = compare(data[20:], data[:20], depth=50)
@@ -194,8 +206,8 @@ def _fake_scale(scale: int) -> dict:
 
 
 def test_report_renders_markdown_plots_and_extrapolation(tmp_path) -> None:
-    from eval.bench_markdown import render
-    from eval.bench_report import extrapolate, write_plots
+    from eval.bench.markdown import render
+    from eval.bench.report import extrapolate, write_plots
 
     scales = [_fake_scale(1), _fake_scale(10)]
     result = {"started_at": "t0", "finished_at": "t1", "answerable": 10, "scales": scales,

