@@ -36,8 +36,9 @@ def test_a_run_with_no_completed_question_has_no_percentiles() -> None:
     assert json.loads(json.dumps(asdict(result), default=str))["p95_ms"] is None
 
 
-def test_the_command_answers_help() -> None:
-    done = subprocess.run([sys.executable, "-m", "eval.load", "--help"], cwd=REPO_ROOT, capture_output=True, text=True,
+@pytest.mark.parametrize("module", ["eval.load", "eval.loadtest"])
+def test_the_command_and_its_old_name_answer_help(module: str) -> None:
+    done = subprocess.run([sys.executable, "-m", module, "--help"], cwd=REPO_ROOT, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert "--users" in done.stdout and "--url" in done.stdout

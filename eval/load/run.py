@@ -5,6 +5,8 @@ Q questions in total through Gradio's REST API (``/gradio_api/call/ask``, see
     python -m eval.load [--users 8] [--questions 1000] [--index-dir DIR] [--json eval_out/loadtest.json]
     python -m eval.load --url http://127.0.0.1:7860   # against an app that is already running
 
+(``python -m eval.loadtest``, the old name, runs the same command.)
+
 A benchmark, not a test: its figures depend on the machine (they are recorded with its CPU
 count and load average).
 """
