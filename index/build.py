@@ -25,6 +25,7 @@ from index.metadata import load_catalog, merge_metadata
 from index.normalize import table_fingerprint
 from index.records import Chunk, Document, DroppedSpan, SkippedFile
 from index.sparse import SparseIndex
+from index.tasks import TASKS_VERSION, Task, extract_tasks
 from index.tokenizer import tokenize, tokenizer_fingerprint
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ METADATA_VERSION = 2
 class BuildReport:
     documents: int = 0
     chunks: int = 0
+    tasks: int = 0
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -60,7 +62,7 @@ class BuildReport:
 
     def summary(self) -> str:
         lines = [
-            f"文档 {self.documents} 篇，文本块 {self.chunks} 个，用时 {self.seconds:.1f} 秒",
+            f"文档 {self.documents} 篇，文本块 {self.chunks} 个，任务 {self.tasks} 项，用时 {self.seconds:.1f} 秒",
             f"新增 {len(self.added)}，更新 {len(self.updated)}，删除 {len(self.removed)}，未变 {len(self.unchanged)}"
             f"（本次嵌入 {self.embedded_chunks} 个文本块）",
             f"去除重复段落 {sum(d.reason == 'duplicate' for d in self.dropped)} 处，"
@@ -109,6 +111,20 @@ def _metadata_is_current(previous: store.LoadedIndex) -> bool:
     return previous.manifest.get("metadata", {}).get("version") == METADATA_VERSION
 
 
+def _tasks_are_current(manifest: dict[str, Any]) -> bool:
+    return manifest.get("tasks", {}).get("version") == TASKS_VERSION
+
+
+def _reusable_tasks(previous: store.LoadedIndex | None) -> dict[str, list[Task]] | None:
+    """The stored tasks by document, when they were extracted by this version (else None)."""
+    if previous is None or not _tasks_are_current(previous.manifest):
+        return None
+    by_doc: dict[str, list[Task]] = {}
+    for task in previous.tasks:
+        by_doc.setdefault(task.doc_id, []).append(task)
+    return by_doc
+
+
 def _progress(progress: ProgressFn | None, fraction: float, desc: str) -> None:
     if progress is not None:
         progress(min(1.0, max(0.0, fraction)), desc)
@@ -132,6 +148,8 @@ def build_from_documents(documents: list[Document], index_dir: Path, config: Ind
         vectors: list[np.ndarray | None] = []
         to_embed: list[int] = []
         reuse = _reusable_vectors(previous)
+        old_tasks = _reusable_tasks(previous)
+        tasks: list[Task] = []
         now = time.strftime("%Y-%m-%d %H:%M:%S")
         for document in documents:
             entry = catalog.get(document.doc_id)
@@ -143,6 +161,10 @@ def build_from_documents(documents: list[Document], index_dir: Path, config: Ind
                 report.encodings[document.doc_id] = document.encoding
             lines, dropped = clean_lines(document.doc_id, document.text)
             report.dropped += dropped
+            if old_tasks is not None and old is not None and old.content_hash == digest and old.meta == meta:
+                tasks += old_tasks.get(document.doc_id, [])
+            else:  # new text, new metadata (place, year) or tasks of an older version: extract again
+                tasks += extract_tasks(document.doc_id, document.text, lines, meta)
             if old is not None and old.content_hash == digest and document.doc_id in reuse:
                 report.unchanged.append(document.doc_id)
                 for chunk, vector in reuse[document.doc_id]:
@@ -158,8 +180,9 @@ def build_from_documents(documents: list[Document], index_dir: Path, config: Ind
             stored_docs.append(store.StoredDocument(document, digest, now, meta))
         report.removed = sorted(set(old_docs) - {d.doc_id for d in documents})
         report.timings["chunking_s"] = time.perf_counter() - t0
+        report.tasks = len(tasks)
         if (previous is not None and _sparse_is_current(previous) and _metadata_is_current(previous)
-                and not (report.added or report.updated or report.removed)):
+                and _tasks_are_current(previous.manifest) and not (report.added or report.updated or report.removed)):
             # Nothing changed: keep the live generation instead of writing an identical one.
             report.documents, report.chunks = len(stored_docs), len(chunks)
             report.near_duplicates = len(previous.duplicates)
@@ -201,15 +224,16 @@ def build_from_documents(documents: list[Document], index_dir: Path, config: Ind
             "tokenizer": {"name": "jieba cut_for_search + user dict + stopwords", **_tokenizer_signature()},
             "chunking": config.chunking_signature(),
             "metadata": {"version": METADATA_VERSION},
+            "tasks": {"version": TASKS_VERSION},
             "dense": {"kind": kind, "metric": "inner_product", "normalised": True},
-            "counts": {"documents": len(stored_docs), "chunks": len(chunks)},
+            "counts": {"documents": len(stored_docs), "chunks": len(chunks), "tasks": len(tasks)},
             "documents": {d.document.doc_id: d.content_hash for d in stored_docs},
             "built_at": time.strftime("%Y-%m-%d %H:%M:%S"),
             "build_seconds": round(report.seconds, 2),
         }
         _progress(progress, 0.95, "写入索引")
         folder = store.write_generation(index_dir, manifest, stored_docs, chunks, matrix, dense, sparse,
-                                        duplicates, report.to_dict())
+                                        duplicates, report.to_dict(), tasks)
         report.generation = folder.name
         report.seconds = time.perf_counter() - started
         _progress(progress, 1.0, "完成")
@@ -265,16 +289,17 @@ def build_index(sources: list[Path], index_dir: Path, config: IndexConfig, show_
 
 
 def refresh_metadata(index_dir: Path, config: IndexConfig, progress: ProgressFn | None = None) -> bool:
-    """Bring an index built by an older version up to the current metadata (no re-embedding):
-    True when a new generation was written."""
+    """Bring an index built by an older version up to the current metadata and task list (no
+    re-embedding): True when a new generation was written."""
     manifest = store.read_manifest(index_dir)
-    if manifest.get("metadata", {}).get("version") == METADATA_VERSION:
+    if manifest.get("metadata", {}).get("version") == METADATA_VERSION and _tasks_are_current(manifest):
         return False
     previous = store.load_index(index_dir)
     config = IndexConfig(**{**config.to_dict(), "embedder": previous.embedder})
     catalog = {d: dict(s.meta) for d, s in previous.documents.items()}
     documents = [s.document for s in previous.documents.values()]
-    log.info("index %s has metadata version %s: updating it to %s (vectors reused)", index_dir,
-             manifest.get("metadata", {}).get("version"), METADATA_VERSION)
+    log.info("index %s has metadata version %s and task list version %s: updating them to %s and %s (vectors "
+             "reused)", index_dir, manifest.get("metadata", {}).get("version"), manifest.get("tasks", {}).get("version"),
+             METADATA_VERSION, TASKS_VERSION)
     build_from_documents(documents, index_dir, config, catalog, progress=progress)
     return True

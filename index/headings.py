@@ -88,5 +88,10 @@ class SectionTracker:
     _joinable = False
 
     @property
+    def headings(self) -> tuple[Heading, ...]:
+        """The open headings, outermost first."""
+        return tuple(self._stack)
+
+    @property
     def path(self) -> str:
         return SEPARATOR.join(h.text for h in self._stack)

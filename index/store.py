@@ -4,7 +4,7 @@ a build lock, and loading that refuses damaged or mismatched indexes with a clea
 Layout::
 
     <index_dir>/CURRENT          name of the live generation (replaced atomically)
-    <index_dir>/gen-<stamp>/     manifest.json, documents.jsonl, chunks.jsonl,
+    <index_dir>/gen-<stamp>/     manifest.json, documents.jsonl, chunks.jsonl, tasks.jsonl,
                                  embeddings.npy, dense.faiss, bm25/, duplicates.json, report.json
     <index_dir>/.build.lock      held (flock) while a build runs
 
@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -34,7 +35,11 @@ from index.dense import DenseIndex
 from index.errors import REBUILD_HINT, BuildLockedError, IndexCorruptError, IndexMismatchError, IndexMissingError
 from index.records import Chunk, Document
 from index.sparse import SparseIndex
+from index.tasks import Task
 
+log = logging.getLogger(__name__)
+# tasks.jsonl (index.tasks) was added within format 1: an index written before it loads with no tasks
+# (and a warning); the next build or QAEngine.open adds them (index.build.refresh_metadata).
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 LOCK = ".build.lock"
@@ -60,6 +65,7 @@ class LoadedIndex:
     dense: DenseIndex
     sparse: SparseIndex
     duplicates: dict[str, list[str]]
+    tasks: list[Task] = field(default_factory=list)  # every document's tasks, in document order
 
     @property
     def embedder(self) -> str:
@@ -134,7 +140,8 @@ def build_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
 
 def write_generation(index_dir: Path, manifest: dict[str, Any], documents: list[StoredDocument],
                      chunks: list[Chunk], embeddings: np.ndarray, dense: DenseIndex, sparse: SparseIndex,
-                     duplicates: dict[str, list[str]], report: dict[str, Any]) -> Path:
+                     duplicates: dict[str, list[str]], report: dict[str, Any],
+                     tasks: list[Task] | None = None) -> Path:
     """Write a complete generation into a temp folder, then make it live atomically."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -149,6 +156,9 @@ def write_generation(index_dir: Path, manifest: dict[str, Any], documents: list[
     with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as handle:
         for chunk in chunks:
             handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+    with open(tmp / "tasks.jsonl", "w", encoding="utf-8") as handle:
+        for task in tasks or []:
+            handle.write(json.dumps(task.to_dict(), ensure_ascii=False) + "\n")
     np.save(tmp / "embeddings.npy", embeddings.astype(np.float32))
     dense.save(tmp / "dense.faiss")
     sparse.save(tmp / "bm25")
@@ -280,11 +290,14 @@ def load_index(index_dir: Path, expected: dict[str, Any] | None = None, verify: 
         dense = DenseIndex.load(folder / "dense.faiss", manifest["dense"]["kind"])
         sparse = SparseIndex.load(folder / "bm25")
         duplicates = json.loads((folder / "duplicates.json").read_text(encoding="utf-8"))
+        tasks = _load_tasks(folder, manifest)
         dims = (embeddings.ndim == 2 and embeddings.shape[1] == manifest["embedder"]["dim"]
                 == int(dense._index.d))  # noqa: SLF001 - faiss index dimension
     except Exception as exc:  # any damage the checksums did not catch (verify=False)
         raise IndexCorruptError(f"无法读取索引 {folder}：{exc.__class__.__name__}。{REBUILD_HINT}") from exc
     counts = manifest["counts"]
+    if "tasks" in counts and len(tasks) != counts["tasks"]:
+        raise IndexCorruptError(f"索引任务清单数量不一致（{len(tasks)} 项，清单 {counts['tasks']} 项）。{REBUILD_HINT}")
     if not (len(chunks) == dense.size == sparse.size == len(embeddings) == counts["chunks"]
             and len(documents) == counts["documents"]):
         raise IndexCorruptError(
@@ -298,7 +311,21 @@ def load_index(index_dir: Path, expected: dict[str, Any] | None = None, verify: 
         stored = documents.get(chunk.doc_id)
         if stored is None or stored.document.text[chunk.start:chunk.end] != chunk.text:
             raise IndexCorruptError(f"索引中的文本块与原文位置不符。{REBUILD_HINT}")
-    return LoadedIndex(folder, manifest, documents, chunks, embeddings, dense, sparse, duplicates)
+    for task in tasks[:: max(1, len(tasks) // 20)]:
+        stored = documents.get(task.doc_id)
+        if stored is None or any(stored.document.text[s.start:s.end] != s.text for s in task.spans()):
+            raise IndexCorruptError(f"索引中的任务与原文位置不符。{REBUILD_HINT}")
+    return LoadedIndex(folder, manifest, documents, chunks, embeddings, dense, sparse, duplicates, tasks)
+
+
+def _load_tasks(folder: Path, manifest: dict[str, Any]) -> list[Task]:
+    """The stored tasks; none (with a warning) for an index written before tasks were stored."""
+    if "tasks.jsonl" not in manifest.get("files", {}):
+        log.warning("index %s has no task list (built by an older version); rebuild it to get one: "
+                    "python -m index build --index-dir %s", folder, folder.parent)
+        return []
+    lines = (folder / "tasks.jsonl").read_text(encoding="utf-8").splitlines()
+    return [Task.from_dict(json.loads(line)) for line in lines if line.strip()]
 
 
 def _dig(data: dict[str, Any], dotted: str) -> Any:
