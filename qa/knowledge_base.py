@@ -36,6 +36,20 @@ class KnowledgeBase:
                  "kind": s.meta.get("kind", ""), "chunks": counts.get(d, 0), "added_at": s.added_at,
                  "chars": len(s.document.text)} for d, s in index.documents.items()]
 
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """One document as indexed: its whole text (what citations' offsets slice), title, metadata and the
+        span and section path of each of its passages, in order; ``None`` if there is no such document."""
+        index = self.engine.snapshot().index
+        stored = index.documents.get(doc_id)
+        if stored is None:
+            return None
+        meta = stored.meta
+        passages = [{"start": c.start, "end": c.end, "section": c.section}
+                    for c in sorted((c for c in index.chunks if c.doc_id == doc_id), key=lambda c: c.start)]
+        return {"doc_id": doc_id, "title": stored.document.title, "text": stored.document.text,
+                "place": meta.get("place", ""), "places": list(meta.get("places", [])), "year": meta.get("year"),
+                "kind": meta.get("kind", ""), "added_at": stored.added_at, "passages": passages}
+
     def add_files(self, paths: list[Path], progress: ProgressFn | None = None) -> dict[str, Any]:
         """Add or replace documents; bad files are refused and reported, the index untouched by them."""
         index = self.engine.snapshot().index

@@ -179,6 +179,38 @@ def test_unknown_document_delete_is_a_clear_error(app_server):
 
 
 @pytest.mark.slow
+def test_unknown_doc_id_in_a_filter_is_refused(app_server):
+    from gradio_client.exceptions import AppError
+
+    client, _, _ = app_server
+    with pytest.raises(AppError, match="没有文档：no-such-doc.txt"):
+        client.predict(question=ANSWERABLE, top_k=5, doc_ids=["no-such-doc.txt"], api_name="/ask")
+
+
+@pytest.mark.slow
+def test_expected_user_errors_log_one_line_not_a_traceback(app_server):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    client, _, work = app_server
+    log = work / "app.log"
+    before = len(log.read_text(encoding="utf-8", errors="replace"))
+    client.predict("", 5, api_name="/ask")
+    for call in (lambda: client.predict(ANSWERABLE, 0, api_name="/ask"),
+                 lambda: client.predict("no-such-doc.txt", api_name="/delete_document")):
+        with pytest.raises(AppError):
+            call()
+    bad = work / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4 not really a pdf")
+    report = client.predict([handle_file(str(bad))], api_name="/add_documents")
+    assert report["skipped"] and "Error" not in report["skipped"][0]["reason"]  # no exception class names
+    time.sleep(0.5)
+    tail = log.read_text(encoding="utf-8", errors="replace")[before:]
+    assert "Traceback" not in tail
+    assert "refused: top_k" in tail and "refused: 知识库中没有文档" in tail
+
+
+@pytest.mark.slow
 def test_page_serves_the_chinese_ui_and_no_traceback_endpoints(app_server):
     import httpx
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -79,6 +84,33 @@ def page(browser, app_url):
     context.close()
 
 
+@contextmanager
+def _portal(body: bytes) -> Iterator[str]:
+    """Another origin (another port on the loopback address) serving one HTML page; yields its URL.
+
+    Loopback, not a public address: browsers ask before a public page may reach a private address
+    (Local Network Access), which is not what the tests are about."""
+    class Portal(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            page, status = (body, 200) if self.path == "/" else (b"", 404)
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def _ask(page, question: str, replies: int) -> None:
     page.fill("#pqa-question textarea", question)
     page.click("#pqa-ask")
@@ -99,6 +131,10 @@ def test_question_gets_highlighted_answer_with_citation_and_screenshot(page, tmp
     cited = page.locator("#pqa-sources .pqa-src-cited").first
     cited.wait_for(timeout=10_000)
     assert "22" in cited.locator("mark.pqa-hl").first.inner_text()
+    # ranks and the answer's confidence, not raw retrieval scores
+    sources = page.locator("#pqa-sources").inner_text()
+    assert "相关度" not in sources and "答案置信度" in sources
+    assert page.locator("#pqa-sources .pqa-rank").first.inner_text() == "1"
     # the answer with its citation, copyable
     cite_text = page.locator("#pqa-cite textarea").input_value()
     assert cite_text.startswith("“") and "22" in cite_text and "》 › " in cite_text and cite_text.endswith("字）")
@@ -144,11 +180,81 @@ def test_feedback_on_a_reply_is_written_to_the_log(page, app_url):
     page.get_by_label("说明（可选）").fill("答案正确，出处清楚")
     page.click("#pqa-fb-right")
     page.locator(".pqa-feedback-done").wait_for(timeout=10_000)
+    # one verdict per reply, and the page shows which
+    page.wait_for_function("document.querySelector('#pqa-fb-wrong').disabled", timeout=10_000)
+    assert page.locator("#pqa-fb-right").is_disabled()
+    assert "primary" in (page.locator("#pqa-fb-right").get_attribute("class") or "")
     records = [json.loads(line) for line in feedback.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 1
     assert records[-1]["verdict"] == "right"
     assert records[-1]["question"] == QUESTION
     assert records[-1]["comment"] == "答案正确，出处清楚"
     assert records[-1]["citations"] and "22" in records[-1]["answer"]
+
+
+def test_a_long_question_is_cut_for_display_and_a_no_answer_has_no_answer_highlight(page):
+    _ask(page, "问" * 5000, 3)
+    bubble = page.locator("#pqa-chat .message-row").nth(-2)  # the user's question
+    assert bubble.bounding_box()["height"] < 250 and "共 5000 字" in bubble.inner_text()
+    head = page.locator("#pqa-sources .pqa-sources-head").inner_text()
+    assert len(head) < 80
+    _ask(page, "如何申请美国签证？", 4)
+    page.wait_for_function("document.querySelector('#pqa-sources').innerText.includes('第4问')", timeout=10_000)
+    assert page.locator("#pqa-chat .pqa-reply").last.locator(".pqa-none-label").count() == 1
+    assert page.locator("#pqa-sources .pqa-src").count() >= 1
+    assert page.locator("#pqa-sources mark").count() == 0  # the answer's yellow means an answer
+
+
+def test_an_english_browser_gets_the_chinese_page_and_idle_clicks_are_notices(browser, app_url):
+    context = browser.new_context(viewport={"width": 1440, "height": 960}, locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(app_url[0])
+        page.wait_for_selector("#pqa-question textarea", timeout=60_000)
+        footer = page.locator("footer").inner_text()
+        assert "通过 API 使用" in footer and "Use via API" not in footer and "Settings" not in footer
+        # feedback before any question: nothing to click
+        assert page.locator("#pqa-fb-right").is_disabled() and page.locator("#pqa-fb-wrong").is_disabled()
+        page.get_by_role("tab", name="知识库").click()
+        upload = page.locator("#pqa-upload").inner_text()
+        assert "拖放" in upload and "Drop File" not in upload
+        rows = page.locator("table tbody tr").count()
+        page.get_by_text("删除文件").click()
+        page.get_by_role("button", name="删除所选文件").click()
+        toast = page.locator("[data-testid=toast-body]").first
+        toast.wait_for(timeout=10_000)
+        assert "请先在列表中" in toast.inner_text()
+        title = page.locator(".toast-title").first
+        assert title.evaluate("e => getComputedStyle(e, '::before').content") == '"提示"'
+        page.wait_for_timeout(500)
+        assert page.locator(".error").count() == 0, "no red error badge over the page"
+        assert page.locator("table tbody tr").count() == rows, "the document table stays as it was"
+    finally:
+        context.close()
+
+
+def test_the_documented_iframe_height_holds_the_page(browser, app_url):
+    """docs/APP.md's iframe snippet, on another origin: the page fits without a scrollbar of its own."""
+    doc = (REPO_ROOT / "docs" / "APP.md").read_text(encoding="utf-8")
+    snippet = re.search(r"<iframe [^>]*></iframe>", doc, re.S)
+    assert snippet, "docs/APP.md shows an iframe"
+    host_page = ('<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">'
+                 + snippet.group(0).replace("http://policyqa.example.internal:7860/", app_url[0])
+                 + "</body></html>").encode()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        with _portal(host_page) as portal_url:
+            page.goto(portal_url)
+            frame = page.frame_locator("iframe")
+            frame.locator("#pqa-question textarea").fill(QUESTION)
+            frame.locator("#pqa-ask").click()
+            frame.locator("mark.pqa-answer-text").wait_for(timeout=60_000)
+            page.wait_for_timeout(500)
+            scroll, height = page.frames[1].evaluate("[document.documentElement.scrollHeight, window.innerHeight]")
+    finally:
+        context.close()
+    assert scroll <= height, f"the page is {scroll} px tall, the documented iframe {height} px"
 
 
 def test_upload_in_the_page_indexes_good_files_and_explains_refusals(page, tmp_path):
@@ -172,40 +278,19 @@ def test_upload_in_the_page_indexes_good_files_and_explains_refusals(page, tmp_p
 
 def test_app_embeds_as_a_web_component_loaded_from_its_own_server(browser, app_url):
     """A page on another origin loads the app with <script src=".../gradio.js"> and <gradio-app>: no CDN."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     url = app_url[0]
     host_page = ('<!doctype html><html><head><meta charset="utf-8">'
                  f'<script type="module" src="{url}gradio.js"></script></head>'
                  f'<body><h1>门户网站</h1><gradio-app src="{url}"></gradio-app></body></html>').encode()
-
-    class Portal(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's naming
-            body, status = (host_page, 200) if self.path == "/" else (b"", 404)
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    # another origin (other port) on the loopback address: browsers ask before a public page may reach
-    # a private address (Local Network Access), which is not what this test is about.
-    portal = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
-    threading.Thread(target=portal.serve_forever, daemon=True).start()
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
     try:
-        page.goto(f"http://127.0.0.1:{portal.server_address[1]}/")
-        page.wait_for_selector("gradio-app #pqa-question textarea", timeout=60_000)
-        page.fill("gradio-app #pqa-question textarea", QUESTION)
-        page.click("gradio-app #pqa-ask")
-        page.wait_for_selector("gradio-app mark.pqa-answer-text", timeout=60_000)
-        assert "22" in page.inner_text("gradio-app mark.pqa-answer-text")
+        with _portal(host_page) as portal_url:
+            page.goto(portal_url)
+            page.wait_for_selector("gradio-app #pqa-question textarea", timeout=60_000)
+            page.fill("gradio-app #pqa-question textarea", QUESTION)
+            page.click("gradio-app #pqa-ask")
+            page.wait_for_selector("gradio-app mark.pqa-answer-text", timeout=60_000)
+            assert "22" in page.inner_text("gradio-app mark.pqa-answer-text")
     finally:
         context.close()
-        portal.shutdown()
-        portal.server_close()

@@ -74,9 +74,9 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
                             with gr.Row(equal_height=False):
                                 fb_note = gr.HTML(render.feedback_target_html(None, None), scale=3)
                                 fb_right = gr.Button("✓ 正确", elem_id="pqa-fb-right", size="sm", scale=0,
-                                                     min_width=90)
+                                                     min_width=90, interactive=False)
                                 fb_wrong = gr.Button("✗ 错误", elem_id="pqa-fb-wrong", size="sm", scale=0,
-                                                     min_width=90)
+                                                     min_width=90, interactive=False)
                             with gr.Row():
                                 fb_comment = gr.Textbox(label="说明（可选）", lines=1, max_lines=4, scale=1,
                                                         placeholder="哪里不对？正确答案是什么？")
@@ -88,7 +88,7 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
                             with gr.Row():
                                 f_places = gr.Dropdown(label="地区", multiselect=True, choices=[])
                                 f_years = gr.Dropdown(label="年份", multiselect=True, choices=[])
-                            top_k = gr.Slider(1, 20, value=5, step=1, label="显示的来源段落数（top-k）")
+                            top_k = gr.Slider(1, 20, value=5, step=1, label="显示的来源段落数")
                         sources = gr.HTML(render.sources_html(None), elem_id="pqa-sources",
                                           label="来源", show_label=False)
                         cite_box = gr.Textbox(label="答案与出处（可复制）", lines=2, max_lines=6, interactive=False,
@@ -115,20 +115,20 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
 
         # ---- events ----------------------------------------------------------------------------------
         ask_inputs = [question, chatbot, top_k, f_docs, f_places, f_years, answers]
-        ask_outputs = [chatbot, answers, selected, sources, cite_box, fb_passage, fb_note, question]
+        panel = [sources, cite_box, fb_passage, fb_note, fb_right, fb_wrong]  # Handlers._panel
+        ask_outputs = [chatbot, answers, selected, *panel, question]
         gr.on([question.submit, ask_btn.click], h.ask_ui, ask_inputs, ask_outputs,
               api_visibility="private", show_progress="hidden")
         for btn, text in zip(example_btns, EXAMPLES):
             btn.click(lambda t=text: t, None, question, api_visibility="private", queue=False).then(
                 h.ask_ui, ask_inputs, ask_outputs, api_visibility="private", show_progress="hidden")
-        chatbot.select(h.select_reply, [answers], [selected, sources, cite_box, fb_passage, fb_note],
-                       api_visibility="private")
-        clear_outputs = [chatbot, answers, selected, sources, cite_box, fb_passage, fb_note]
+        chatbot.select(h.select_reply, [answers], [selected, *panel], api_visibility="private")
+        clear_outputs = [chatbot, answers, selected, *panel]
         clear_btn.click(h.clear_chat, None, clear_outputs, api_visibility="private", queue=False)
         chatbot.clear(h.clear_chat, None, clear_outputs, api_visibility="private", queue=False)
         answers.change(h.export, [answers], [export_docx, export_md], api_visibility="private", queue=False)
         fb_inputs = [answers, selected, fb_comment, fb_passage]
-        fb_outputs = [fb_note, fb_comment, fb_passage]
+        fb_outputs = [fb_note, fb_comment, fb_passage, answers, fb_right, fb_wrong]
         fb_right.click(lambda *a: h.give_feedback("right", *a), fb_inputs, fb_outputs, api_visibility="private")
         fb_wrong.click(lambda *a: h.give_feedback("wrong", *a), fb_inputs, fb_outputs, api_visibility="private")
 
@@ -155,11 +155,16 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
 
 
 def launch_kwargs() -> dict[str, Any]:
-    """Arguments of ``launch()``: the look of the page (Gradio 6 moved theme and css there) and the extra
-    ``/gradio.js`` route that lets other pages embed the app as a web component without the internet."""
-    from webui import style
+    """Arguments of ``launch()``: the look of the page (Gradio 6 moved theme and css there), the extra
+    ``/gradio.js`` route that lets other pages embed the app as a web component without the internet, and the
+    middleware that keeps the page Chinese whatever the browser's language (``webui.locale``)."""
+    from starlette.middleware import Middleware
 
-    return {"theme": style.theme(), "css": style.CSS, "app_kwargs": {"routes": web_component_routes()}}
+    from webui import style
+    from webui.locale import ChinesePageMiddleware
+
+    return {"theme": style.theme(), "css": style.CSS,
+            "app_kwargs": {"routes": web_component_routes(), "middleware": [Middleware(ChinesePageMiddleware)]}}
 
 
 def web_component_routes() -> list[Any]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 import time
@@ -21,15 +22,43 @@ log = logging.getLogger(__name__)
 
 DOC_HEADERS = ["标题", "地区", "年份", "段落数", "字数", "加入时间", "文档 ID"]
 INTERNAL_ERROR = "内部错误，问题已记录在服务器日志中，请稍后重试。"
+NO_FILES = "请先选择要上传的文件（.txt、.md、.docx、.pdf、.html）。"
+NO_DOCUMENT = "请先在列表中点击一行，或在“选择文件”中选出要删除的文档。"
+ASK_OUTPUTS = 10  # chatbot, answers, selected, the six values of the sources panel, the question box
 EXPORT_KEEP_SECONDS = 3600  # exported files are served from Gradio's cache; our copies go after an hour
+
+
+ERROR_TITLE = "出错了"
+NOTICE_TITLE = "提示"
+# "（PdfStreamError）", "：UnicodeDecodeError。": a class name means nothing to the user
+_EXC_IN_PARENS = re.compile(r"[（(]\s*[A-Za-z_][\w.]*(?:Error|Exception)\s*[）)]")
+_EXC_AFTER_COLON = re.compile(r"[：:]\s*[A-Za-z_][\w.]*(?:Error|Exception)(?:\s*[：:][^。]*)?(?=[。.]|$)")
+
+
+def plain(message: Any) -> str:
+    """A message without Python exception class names (the engine's typed errors sometimes name one)."""
+    text = _EXC_IN_PARENS.sub("（文件可能已损坏，或不是这种格式）", str(message))
+    return _EXC_AFTER_COLON.sub("", text)
 
 
 def _message(exc: BaseException) -> str:
     """The Chinese message of a typed error; a generic one (details go to the log) for anything else."""
     if isinstance(exc, PolicyQAError):
-        return str(exc)
+        return plain(exc)
     log.exception("unexpected error in a UI handler", exc_info=exc)
     return INTERNAL_ERROR
+
+
+def user_error(message: str) -> gr.Error:
+    """An error toast titled in Chinese; the server log gets one line, not a traceback (it is expected)."""
+    log.info("refused: %s", message)
+    return gr.Error(message, title=ERROR_TITLE, print_exception=False)
+
+
+def notify(message: str) -> None:
+    """A warning toast titled in Chinese, for a click that had nothing to act on."""
+    log.info("notice: %s", message)
+    gr.Warning(message, title=NOTICE_TITLE)
 
 
 def _added_at(value: Any) -> str:
@@ -72,20 +101,24 @@ class Handlers:
         """
         options = self._options(top_k, doc_ids, places, years)
         try:
+            kb = self.engine().knowledge_base
+            unknown = [d for d in options.doc_ids if kb.document(d) is None]
+            if unknown:
+                raise PolicyQAError("知识库中没有文档：" + "、".join(unknown) + "（可用 /documents 查看已有文档的 doc_id）")
             return self.engine().answer(question if isinstance(question, str) else "", options).to_dict()
         except Exception as exc:  # noqa: BLE001 - shown to the caller as a clear message, never a traceback
-            raise gr.Error(_message(exc)) from None
+            raise user_error(_message(exc)) from None
 
     @staticmethod
     def _options(top_k: Any, doc_ids: Any, places: Any, years: Any) -> QAOptions:
         try:
             k = check_top_k(int(top_k))
         except (TypeError, ValueError):
-            raise gr.Error(f"top_k 必须是 1 到 {MAX_TOP_K} 之间的整数，当前值为 {top_k!r}") from None
+            raise user_error(f"top_k 必须是 1 到 {MAX_TOP_K} 之间的整数，当前值为 {top_k!r}") from None
         try:
             year_list = [int(y) for y in (years or [])]
         except (TypeError, ValueError):
-            raise gr.Error(f"年份必须是整数，当前值为 {years!r}") from None
+            raise user_error(f"年份必须是整数，当前值为 {years!r}") from None
         return QAOptions(top_k=k, doc_ids=[str(d) for d in doc_ids or []],
                          places=[str(p) for p in places or []], years=year_list)
 
@@ -94,14 +127,14 @@ class Handlers:
         """Chat submit: show the question at once, then the reply, its sources and copyable citations."""
         question = question or ""
         if not question.strip():  # an accidental Enter: say so, keep the conversation as it is
-            gr.Warning("请输入问题。")
-            yield (gr.skip(),) * 8
+            notify("请输入问题。")
+            yield (gr.skip(),) * ASK_OUTPUTS
             return
         history = list(history or [])
         answers = list(answers or [])
-        history.append({"role": "user", "content": render.esc(question)})
+        history.append({"role": "user", "content": render.question_html(question)})
         history.append({"role": "assistant", "content": '<div class="pqa-pending">正在查找文档…</div>'})
-        yield history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), ""
+        yield (history, *(gr.skip(),) * (ASK_OUTPUTS - 2), "")
         try:
             ans = self.engine().answer(question, self._options(top_k, doc_ids, places, years)).to_dict()
         except gr.Error as exc:
@@ -118,14 +151,27 @@ class Handlers:
         selected = len(answers) - 1
         yield (history, answers, selected, *self._panel(answers, selected), "")
 
-    def _panel(self, answers: list[dict], index: int) -> tuple:
+    @staticmethod
+    def _panel(answers: list[dict], index: int) -> tuple:
+        """Sources, copy box, passage picker, feedback title and the two verdict buttons for one reply."""
         ans = answers[index] if 0 <= index < len(answers) else None
         if ans and ans.get("error"):
             ans = None
-        return (render.sources_html(ans, index + 1 if ans else None),
+        number = index + 1 if ans else None
+        verdict = (ans or {}).get("feedback", "")
+        return (render.sources_html(ans, number),
                 render.citations_text(ans),
                 gr.update(choices=render.passage_choices(ans), value=None),
-                render.feedback_target_html(ans, index + 1 if ans else None))
+                render.feedback_target_html(ans, number),
+                *Handlers._verdict_buttons(ans is not None, verdict))
+
+    @staticmethod
+    def _verdict_buttons(enabled: bool, verdict: str) -> tuple:
+        """✓ and ✗: usable once per reply; the one chosen stays marked."""
+        def button(name: str) -> Any:
+            return gr.update(interactive=enabled and not verdict,
+                             variant="primary" if verdict == name else "secondary")
+        return button("right"), button("wrong")
 
     def select_reply(self, answers: list[dict], evt: gr.SelectData) -> tuple:
         """Clicking a message shows the sources of that question/answer pair and targets it for feedback."""
@@ -134,8 +180,7 @@ class Handlers:
         return (index, *self._panel(answers or [], index))
 
     def clear_chat(self) -> tuple:
-        return ([], [], -1, render.sources_html(None), "", gr.update(choices=[], value=None),
-                render.feedback_target_html(None, None))
+        return ([], [], -1, *self._panel([], -1))
 
     # ---- export ----------------------------------------------------------------------------------------
 
@@ -153,7 +198,7 @@ class Handlers:
             docx_path, md_path = export.export_files(answers, Path(tempfile.mkdtemp(dir=self._export_dir)))
         except Exception as exc:  # noqa: BLE001 - export is a convenience: say so, keep the chat working
             log.exception("export failed")
-            gr.Warning(f"导出失败：{_message(exc)}")
+            notify(f"导出失败：{_message(exc)}")
             return (gr.update(value=None, interactive=False),) * 2
         return gr.update(value=str(docx_path), interactive=True), gr.update(value=str(md_path), interactive=True)
 
@@ -161,12 +206,18 @@ class Handlers:
 
     def give_feedback(self, verdict: str, answers: list[dict], selected: int, comment: str,
                       correct_passage: str) -> tuple:
-        answers = answers or []
+        """Record ✓ or ✗ for the selected reply, once; outputs: title, comment, passage, answers, ✓, ✗."""
+        answers = list(answers or [])
         if not 0 <= selected < len(answers):
-            raise gr.Error("请先提问，再评价回答。")
+            notify("请先提问，再评价回答。")
+            return (gr.skip(),) * 6
         ans = answers[selected]
         if ans.get("error"):
-            raise gr.Error("这一问出错了，没有可评价的回答。")
+            notify("这一问出错了，没有可评价的回答。")
+            return (gr.skip(),) * 6
+        if ans.get("feedback"):
+            notify(f"第{selected + 1}问已经评价过了。")
+            return (gr.skip(),) * 6
         a = ans.get("answer") or {}
         try:
             self.feedback.append(question=ans.get("question", ""), answer=a.get("text", ""),
@@ -174,9 +225,11 @@ class Handlers:
                                  comment=(comment or "").strip(), correct_passage=(correct_passage or "").strip())
         except OSError as exc:
             log.exception("cannot write feedback")
-            raise gr.Error(f"反馈未能保存：{exc.strerror or exc}") from None
+            raise user_error(f"反馈未能保存：{exc.strerror or exc}") from None
+        answers[selected] = {**ans, "feedback": verdict}
         label = "正确" if verdict == "right" else "错误"
-        return render.feedback_done_html(selected + 1, label), "", gr.update(value=None)
+        return (render.feedback_done_html(selected + 1, label), "", gr.update(value=None), answers,
+                *self._verdict_buttons(True, verdict))
 
     # ---- knowledge base --------------------------------------------------------------------------------
 
@@ -204,7 +257,7 @@ class Handlers:
             return self._kb_updates(self._documents())
         except Exception as exc:  # noqa: BLE001
             msg = _message(exc)
-            gr.Warning(msg)
+            notify(msg)
             return (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), render.kb_status_html(None, msg))
 
     @staticmethod
@@ -212,7 +265,7 @@ class Handlers:
         """The engine's report, with each refused file as {"file", "reason"}: a dict with a "path" key would be
         taken for a file to download by gradio_client."""
         out = dict(report)
-        out["skipped"] = [{"file": Path(str(s.get("path", ""))).name, "reason": str(s.get("reason", ""))}
+        out["skipped"] = [{"file": Path(str(s.get("path", ""))).name, "reason": plain(s.get("reason", ""))}
                           for s in report.get("skipped") or []]
         return out
 
@@ -220,12 +273,12 @@ class Handlers:
         paths = [Path(f if isinstance(f, (str, Path)) else getattr(f, "path", None) or f["path"])
                  for f in files or []]
         if not paths:
-            raise gr.Error("请先选择要上传的文件（.txt、.md、.docx、.pdf、.html）。")
+            raise user_error(NO_FILES)
         progress(0.0, desc="准备建立索引…")
         try:
             report = self.engine().knowledge_base.add_files(paths, progress=lambda frac, desc="": progress(float(frac), desc=desc))
         except Exception as exc:  # noqa: BLE001
-            raise gr.Error(_message(exc)) from None
+            raise user_error(_message(exc)) from None
         return self._public_report(report)
 
     def add_documents_api(self, files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> dict:
@@ -234,24 +287,27 @@ class Handlers:
 
     def upload(self, files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple:
         """Index uploaded files; refused files are listed with the engine's reason."""
+        if not files:
+            notify(NO_FILES)
+            return (gr.skip(),) * 9
         report = self._add(files, progress)
         try:
             docs = self._documents()
         except Exception as exc:  # noqa: BLE001
-            raise gr.Error(_message(exc)) from None
+            raise user_error(_message(exc)) from None
         titles = {d["doc_id"]: d.get("title", "") for d in docs}
         if report["skipped"] and not (report.get("added") or report.get("updated")):
-            gr.Warning("文件未加入知识库：" + "；".join(s["reason"] for s in report["skipped"]))
+            notify("文件未加入知识库：" + "；".join(s["reason"] for s in report["skipped"]))
         return (render.report_html(report, "加入", titles), report, None, *self._kb_updates(docs))
 
     def _delete(self, doc_id: str | None, progress: Callable[..., Any]) -> dict[str, Any]:
         if not doc_id:
-            raise gr.Error("请先在列表中选择要删除的文档。")
+            raise user_error(NO_DOCUMENT)
         progress(0.0, desc="正在删除…")
         try:
             report = dict(self.engine().knowledge_base.delete_document(doc_id, progress=lambda f, d="": progress(float(f), desc=d)))
         except Exception as exc:  # noqa: BLE001
-            raise gr.Error(_message(exc)) from None
+            raise user_error(_message(exc)) from None
         if not (report.get("deleted") or report.get("removed")):
             report["removed"] = [doc_id]
         return self._public_report(report)
@@ -261,15 +317,18 @@ class Handlers:
         return self._delete(doc_id, lambda *a, **k: None)
 
     def delete(self, doc_id: str | None, progress: gr.Progress = gr.Progress()) -> tuple:
+        if not doc_id:
+            notify(NO_DOCUMENT)
+            return (gr.skip(),) * 8
         try:
             titles = {d["doc_id"]: d.get("title", "") for d in self._documents()}
         except Exception as exc:  # noqa: BLE001
-            raise gr.Error(_message(exc)) from None
+            raise user_error(_message(exc)) from None
         report = self._delete(doc_id, progress)
         try:
             docs = self._documents()
         except Exception as exc:  # noqa: BLE001
-            raise gr.Error(_message(exc)) from None
+            raise user_error(_message(exc)) from None
         return (render.report_html(report, "删除", titles), report, *self._kb_updates(docs))
 
     def documents_api(self) -> list[dict]:
@@ -277,7 +336,7 @@ class Handlers:
         try:
             return self._documents()
         except Exception as exc:  # noqa: BLE001
-            raise gr.Error(_message(exc)) from None
+            raise user_error(_message(exc)) from None
 
     def pick_row(self, evt: gr.SelectData) -> Any:
         """Clicking a table row selects that document in the delete picker."""

@@ -12,6 +12,8 @@ from typing import Any
 from webui.export import citation_label
 
 SNIPPET_CHARS = 120
+QUESTION_CHARS = 200  # a question is shown (and read by the engine) up to this length
+HEAD_QUESTION_CHARS = 40  # in the sources header and the feedback title
 NO_ANSWER_TEXT = "现有文档没有回答这个问题。"
 
 
@@ -52,6 +54,14 @@ def _title(item: dict[str, Any]) -> str:
 
 def _section(item: dict[str, Any]) -> str:
     return f'<span class="pqa-section">{esc(item["section"])}</span>' if item.get("section") else ""
+
+
+def question_html(question: str, limit: int = QUESTION_CHARS) -> str:
+    """The user's chat bubble: a long question is cut (the engine reads only the first ``limit`` characters)."""
+    if len(question) <= limit:
+        return esc(question)
+    return (esc(question[:limit]) + f'<span class="pqa-cut">…（问题共 {len(question)} 字，'
+            f'只显示并查找前 {limit} 字）</span>')
 
 
 def highlighted_passage(p: dict[str, Any]) -> str:
@@ -132,14 +142,14 @@ def reply_html(ans: dict[str, Any]) -> str:
 CONFIDENCE_CLASS = {"高": "pqa-conf-high", "中": "pqa-conf-mid", "低": "pqa-conf-low"}
 
 
-def confidence_badge(ans: dict[str, Any]) -> str:
+def confidence_badge(ans: dict[str, Any], label: str = "置信度") -> str:
     """置信度 高/中/低, with the answer model's probability as its tooltip."""
     level = ans.get("confidence") or ""
     if level not in CONFIDENCE_CLASS:
         return ""
     probability = ans.get("probability")
     tip = f"答案正确的可能性约 {float(probability):.0%}" if probability is not None else ""
-    return f' <span class="pqa-conf {CONFIDENCE_CLASS[level]}" title="{esc(tip)}">置信度{level}</span>'
+    return f' <span class="pqa-conf {CONFIDENCE_CLASS[level]}" title="{esc(tip)}">{label}{level}</span>'
 
 
 def why_html(ans: dict[str, Any], most: int = 3) -> str:
@@ -172,8 +182,9 @@ def sources_html(ans: dict[str, Any] | None, number: int | None = None) -> str:
                 '答案句以高亮标出。点击对话中的某条回答可查看它的来源。</div>')
     passages = ans.get("passages") or []
     cites = (ans.get("answer") or {}).get("citations") or []
-    head = (f'<div class="pqa-sources-head">来源段落 · 第{number}问：{esc(ans.get("question"))}</div>'
-            if number else f'<div class="pqa-sources-head">来源段落：{esc(ans.get("question"))}</div>')
+    question = esc(_snippet({"text": ans.get("question")}, HEAD_QUESTION_CHARS))
+    which = f"第{number}问" if number else "问题"
+    head = f'<div class="pqa-sources-head">来源段落 · {which}：{question}{confidence_badge(ans, "答案置信度")}</div>'
     if not passages:
         return f'<div class="pqa-sources">{head}<div class="pqa-empty">没有检索到相关段落。</div></div>'
     label = "" if cites else '<div class="pqa-sources-sub">未找到答案，以下是最接近的段落（可能相关）：</div>'
@@ -186,8 +197,8 @@ def sources_html(ans: dict[str, Any] | None, number: int | None = None) -> str:
         cards.append(
             f'<div class="pqa-src{" pqa-src-cited" if cited else ""}">'
             f'<div class="pqa-src-meta"><span class="pqa-rank">{rank}</span>{_title(p)}{_section(p)}'
-            f'{_meta_chips(p)}{badge}<span class="pqa-score" title="检索得分">相关度 {float(p.get("score") or 0):.3f}</span></div>'
-            f'<div class="pqa-src-text">{highlighted_passage(p)}</div>'
+            f'{_meta_chips(p)}{badge}</div>'
+            f'<div class="pqa-src-text">{highlighted_passage(p) if cites else esc(p.get("text"))}</div>'
             f'<div class="pqa-src-loc">{esc(p.get("doc_id"))} · 第{esc(p.get("start"))}–{esc(p.get("end"))}字</div>'
             f'{also}</div>')
     return f'<div class="pqa-sources">{head}{label}{"".join(cards)}</div>'
@@ -214,7 +225,10 @@ def feedback_target_html(ans: dict[str, Any] | None, number: int | None) -> str:
     """The feedback title naming the answer the buttons will judge."""
     if not ans or not number:
         return feedback_title_html('<div class="pqa-fb-target">提问后可在此评价回答。</div>')
-    question = esc(_snippet({"text": ans.get("question")}, 40))
+    question = esc(_snippet({"text": ans.get("question")}, HEAD_QUESTION_CHARS))
+    verdict = {"right": "正确", "wrong": "错误"}.get(ans.get("feedback", ""))
+    if verdict:
+        return feedback_title_html(f'<div class="pqa-feedback-done">第{number}问“{question}”已标记为“{verdict}”。</div>')
     return feedback_title_html(f'<div class="pqa-fb-target">评价对象：第{number}问“{question}”</div>')
 
 

@@ -80,6 +80,7 @@ ol.pqa-related li { border-left-color: #94a3b8; background: rgba(148, 163, 184, 
 .pqa-message { color: var(--body-text-color-subdued); font-size: 14px; }
 .pqa-error .pqa-label { color: #b91c1c; }
 ul.pqa-notes { margin: 6px 0 0; padding-left: 18px; font-size: 13px; color: var(--body-text-color-subdued); }
+.pqa-cut { color: var(--body-text-color-subdued); font-size: 13px; }
 .pqa-pending { color: var(--body-text-color-subdued); animation: pqa-pulse 1.2s ease-in-out infinite; }
 @keyframes pqa-pulse { 50% { opacity: .4; } }
 .pqa-placeholder { text-align: center; color: var(--body-text-color-subdued); padding: 40px 12px; line-height: 1.9; }
@@ -98,8 +99,6 @@ ul.pqa-notes { margin: 6px 0 0; padding-left: 18px; font-size: 13px; color: var(
             font-size: 12px; align-items: center; justify-content: center; margin-right: 6px; }
 .pqa-badge { margin-left: 6px; padding: 0 6px; font-size: 12px; line-height: 20px; border-radius: 4px;
              background: #fef3c7; color: #92400e; font-weight: 600; }
-.pqa-score { margin-left: auto; font-size: 12px; color: var(--body-text-color-subdued);
-             font-variant-numeric: tabular-nums; }
 .pqa-src-text { font-size: 14px; line-height: 1.8; white-space: normal; }
 .pqa-src-loc, .pqa-also { font-size: 12px; color: var(--body-text-color-subdued); margin-top: 4px; }
 
@@ -117,6 +116,15 @@ ul.pqa-notes { margin: 6px 0 0; padding-left: 18px; font-size: 13px; color: var(
 .pqa-conf-high { background: #dcfce7; color: #166534; }
 .pqa-conf-mid { background: #fef9c3; color: #854d0e; }
 .pqa-conf-low { background: #fee2e2; color: #991b1b; }
+/* Gradio titles its toasts with the English type ("Error", "Warning") whatever the language and the title
+   given to gr.Error/gr.Warning: show a Chinese title instead (webui.handlers.ERROR_TITLE / NOTICE_TITLE) */
+.toast-title.error, .toast-title.warning, .toast-title.info, .toast-title.success { font-size: 0 !important; }
+.toast-title.error::before, .toast-title.warning::before, .toast-title.info::before,
+.toast-title.success::before { font-size: var(--text-md); }
+.toast-title.error::before { content: "出错了"; }
+.toast-title.warning::before { content: "提示"; }
+.toast-title.info::before { content: "消息"; }
+.toast-title.success::before { content: "完成"; }
 .pqa-why { font-size: 13px; color: var(--body-text-color-subdued); margin-top: 6px; }
 .pqa-why summary { cursor: pointer; }
 """

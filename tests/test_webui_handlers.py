@@ -1,0 +1,110 @@
+"""webui/handlers.py and webui/render.py in process, with a stand-in engine: clicks with nothing to act on
+give a Chinese notice (no error badges), feedback is one verdict per reply, messages name no exception class,
+long questions are cut for display, a no-answer has no answer highlight, unknown doc_ids are refused."""
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from webui import render
+from webui.feedback import FeedbackLog
+from webui.handlers import ASK_OUTPUTS, Handlers, plain
+
+
+def _answer(no_answer: bool = False) -> dict:
+    text = "目前接收管理停车场22个"
+    passage = {"doc_id": "a.txt", "title": "标题", "section": "一、节", "start": 0, "end": len(text) + 3,
+               "text": "前文。" + text, "score": 0.91234, "highlights": [{"start": 3, "end": 3 + len(text)}],
+               "also_published_as": []}
+    cite = {"doc_id": "a.txt", "title": "标题", "section": "一、节", "start": 3, "end": 3 + len(text), "quote": text}
+    return {"question": "停车场", "no_answer": no_answer, "reason": "low_confidence" if no_answer else "",
+            "message": "文档中没有找到。" if no_answer else "", "notes": [], "confidence": "" if no_answer else "高",
+            "probability": 0.9, "answer": None if no_answer else {"text": text, "citations": [cite]},
+            "passages": [passage]}
+
+
+class _Engine:
+    def __init__(self) -> None:
+        self.knowledge_base = SimpleNamespace(document=lambda d: {"doc_id": d} if d == "a.txt" else None)
+        self.asked: list[str] = []
+
+    def answer(self, question, options):
+        self.asked.append(question)
+        return SimpleNamespace(to_dict=lambda: {**_answer(), "question": question})
+
+
+@pytest.fixture
+def handlers(tmp_path):
+    engine = _Engine()
+    return Handlers(lambda: engine, FeedbackLog(tmp_path / "feedback.jsonl")), tmp_path / "feedback.jsonl"
+
+
+def test_delete_and_upload_with_nothing_selected_are_notices_not_errors(handlers, caplog):
+    h, _ = handlers
+    caplog.set_level(logging.INFO)
+    with pytest.warns(UserWarning, match="请先在列表中点击一行"):
+        out = h.delete(None)
+    assert len(out) == 8 and all(isinstance(v, dict) and v.get("__type__") == "update" and len(v) == 1 for v in out)
+    with pytest.warns(UserWarning, match="请先选择要上传的文件"):
+        assert len(h.upload([])) == 9
+    assert "Traceback" not in caplog.text
+
+
+def test_feedback_before_any_question_is_a_notice(handlers):
+    h, log = handlers
+    with pytest.warns(UserWarning, match="请先提问"):
+        out = h.give_feedback("right", [], -1, "", "")
+    assert len(out) == 6 and not log.exists()
+
+
+def test_feedback_is_one_verdict_per_reply_and_the_buttons_show_it(handlers):
+    h, log = handlers
+    answers = [_answer()]
+    note, _, _, answers, right, wrong = h.give_feedback("wrong", answers, 0, "不对", "")
+    assert answers[0]["feedback"] == "wrong" and "错误" in note
+    assert wrong == gr.update(interactive=False, variant="primary")
+    assert right == gr.update(interactive=False, variant="secondary")
+    with pytest.warns(UserWarning, match="已经评价过"):
+        h.give_feedback("right", answers, 0, "", "")
+    assert len(log.read_text(encoding="utf-8").splitlines()) == 1
+    panel = h._panel(answers, 0)  # selecting the reply again shows its verdict
+    assert "已标记为“错误”" in panel[3] and panel[5] == gr.update(interactive=False, variant="primary")
+    assert h._panel([_answer()], 0)[4] == gr.update(interactive=True, variant="secondary")
+
+
+def test_ask_ui_yields_one_value_per_output_and_cuts_a_long_question(handlers):
+    h, _ = handlers
+    steps = list(h.ask_ui("问" * 5000, [], 5, [], [], [], []))
+    assert all(len(step) == ASK_OUTPUTS for step in steps)
+    bubble = steps[-1][0][0]["content"]
+    assert bubble.count("问") < 260 and "共 5000 字" in bubble
+    sources = steps[-1][3]
+    assert "问" * 41 not in sources  # the header names the question in at most 40 characters
+
+
+def test_api_refuses_an_unknown_doc_id(handlers):
+    h, _ = handlers
+    with pytest.raises(gr.Error, match="没有文档：nope.txt"):
+        h.ask_api("停车场", 5, doc_ids=["nope.txt"])
+    assert h.ask_api("停车场", 5, doc_ids=["a.txt"])["answer"]
+
+
+def test_messages_name_no_exception_class():
+    assert plain("无法读取 PDF 文件：x.pdf（PdfStreamError）") == "无法读取 PDF 文件：x.pdf（文件可能已损坏，或不是这种格式）"
+    assert plain("无法读取索引 /x：UnicodeDecodeError。请重建") == "无法读取索引 /x。请重建"
+    assert plain("无法加载模型 m：OSError: no file") == "无法加载模型 m"
+    assert plain("普通的中文说明。") == "普通的中文说明。"
+
+
+def test_sources_panel_shows_rank_and_confidence_not_scores():
+    html = render.sources_html(_answer(), 1)
+    assert "相关度" not in html and "0.912" not in html
+    assert "答案置信度高" in html and '<span class="pqa-rank">1</span>' in html
+
+
+def test_no_answer_sources_have_no_answer_highlight():
+    html = render.sources_html(_answer(no_answer=True), 1)
+    assert "pqa-hl" not in html and "<mark" not in html and "可能相关" in html
