@@ -27,6 +27,7 @@ from qa.question import prepare_question
 from qa.reader import Reader
 from qa.records import Answer
 from qa.retrieval import HybridRetriever
+from qa.tasks import answer_task_question
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +153,10 @@ class QAEngine:
         prepared = prepare_question(question, snap.retriever.places)
         if prepared.problem:
             return no_answer(prepared, prepared.problem)  # type: ignore[arg-type]
+        listed = answer_task_question(prepared, snap.index, options)  # "哪些任务由市发改委牵头？": the task list's rows
+        if listed is not None:
+            listed.timings_ms = {"total_ms": (time.perf_counter() - started) * 1000}
+            return listed
         timings: dict[str, float] = {}
         limit = max(options.top_k, self.config.reading.read_passages)
         hits = snap.retriever.retrieve(prepared, options, limit, timings)

@@ -83,6 +83,7 @@ class Answer:
     probability: float | None = None  # the answer model's calibrated probability that the answer is right
     confidence: str = ""              # 高 | 中 | 低 ("" for a no-answer)
     explanation: list[dict[str, Any]] = field(default_factory=list)  # features by contribution, largest first
+    tasks: list[dict[str, Any]] = field(default_factory=list)  # a task-list answer's rows (qa.tasks.task_row)
 
     def to_dict(self) -> dict[str, Any]:
         answer = None
@@ -103,4 +104,5 @@ class Answer:
             "confidence": self.confidence,
             "explanation": [dict(e) for e in self.explanation],
             "passages": [p.to_dict() for p in self.passages],
+            "tasks": [dict(t) for t in self.tasks],
         }
