@@ -11,6 +11,7 @@ from webui import render
 from webui.feedback import FeedbackLog
 from webui.handlers import DOC_HEADERS, Handlers
 from webui.settings import DEFAULT_FEEDBACK
+from webui.tasks_tab import build_tasks_tab
 
 TITLE = "政策问答"
 EXAMPLES = [
@@ -112,6 +113,7 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
                             del_btn = gr.Button("删除所选文件", variant="stop")
                         with gr.Accordion("详细报告（JSON）", open=False):
                             kb_json = gr.JSON(label="报告")
+            build_tasks_tab(demo, engine_provider)
 
         # ---- events ----------------------------------------------------------------------------------
         ask_inputs = [question, chatbot, top_k, f_docs, f_places, f_years, answers]
