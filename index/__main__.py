@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"向量模型：{manifest['embedder']['spec']}（{manifest['embedder']['dim']} 维），FAISS：{manifest['dense']['kind']}")
                 print(f"分词：{manifest['tokenizer']['name']}（{manifest['tokenizer']['fingerprint']}）")
                 print(f"分块：{manifest['chunking']['chunk_size']} 字，重叠 {manifest['chunking']['chunk_overlap']} 字")
-                print(f"文档 {manifest['counts']['documents']} 篇，文本块 {manifest['counts']['chunks']} 个")
+                tasks = manifest["counts"].get("tasks")
+                print(f"文档 {manifest['counts']['documents']} 篇，文本块 {manifest['counts']['chunks']} 个，"
+                      + (f"任务 {tasks} 项" if tasks is not None else "没有任务清单（旧版本索引，重新构建即可）"))
                 size = sum(f["bytes"] for f in manifest.get("files", {}).values())
                 print(f"磁盘占用：{size / 1024:.0f} KB")
     except PolicyQAError as exc:
