@@ -111,6 +111,13 @@ def _portal(body: bytes) -> Iterator[str]:
         server.server_close()
 
 
+def _screenshot(page, name: str, tmp_path: Path, full_page: bool = False) -> None:
+    """Into docs/ when POLICYQA_UPDATE_SCREENSHOT=1, else into the test's temporary folder."""
+    folder = DOCS_SCREENSHOT.parent if os.environ.get("POLICYQA_UPDATE_SCREENSHOT") == "1" else tmp_path
+    page.screenshot(path=str(folder / name), full_page=full_page)
+    assert (folder / name).stat().st_size > 10_000
+
+
 def _ask(page, question: str, replies: int) -> None:
     page.fill("#pqa-question textarea", question)
     page.click("#pqa-ask")
@@ -139,9 +146,28 @@ def test_question_gets_highlighted_answer_with_citation_and_screenshot(page, tmp
     cite_text = page.locator("#pqa-cite textarea").input_value()
     assert cite_text.startswith("“") and "22" in cite_text and "》 › " in cite_text and cite_text.endswith("字）")
     page.wait_for_timeout(500)  # let the transition settle before the picture
-    shot = DOCS_SCREENSHOT if os.environ.get("POLICYQA_UPDATE_SCREENSHOT") == "1" else tmp_path / "screenshot.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
+    _screenshot(page, DOCS_SCREENSHOT.name, tmp_path, full_page=True)
+
+
+def test_a_citation_opens_the_whole_document_at_the_highlighted_span(page, tmp_path):
+    citation = page.locator("#pqa-chat ol.pqa-cites li").first.inner_text()
+    assert " › " in citation and ".txt" not in citation  # title › section and a short position, no file name
+    page.locator("#pqa-sources .pqa-src-cited button.pqa-open").first.click()
+    cited = page.locator("#pqa-doc #pqa-cited")
+    cited.wait_for(timeout=10_000)
+    assert "22" in cited.inner_text() and "pqa-hl" in (cited.get_attribute("class") or "")
+    view = page.locator("#pqa-doc")
+    assert "《江门市蓬江区" in view.locator(".pqa-doc-head").inner_text()
+    assert "引用位置" in view.inner_text() and "共 " in view.inner_text()
+    text = view.locator("#pqa-doc-text")
+    assert len(text.inner_text()) > 2000, "the whole document, not the passage"
+    page.wait_for_timeout(600)  # the scroll runs just after the view is shown
+    box, frame = cited.bounding_box(), text.bounding_box()
+    assert frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"], \
+        "the cited span is scrolled into view"
+    _screenshot(page, "screenshot-document.png", tmp_path)
+    page.click("#pqa-back")
+    page.locator("#pqa-question textarea").wait_for(state="visible", timeout=10_000)
 
 
 def test_markup_in_a_question_is_shown_as_text(page):

@@ -108,3 +108,41 @@ def test_sources_panel_shows_rank_and_confidence_not_scores():
 def test_no_answer_sources_have_no_answer_highlight():
     html = render.sources_html(_answer(no_answer=True), 1)
     assert "pqa-hl" not in html and "<mark" not in html and "可能相关" in html
+
+
+def _doc() -> dict:
+    text = "标题\n一、节\n前文。目前接收管理停车场22个<b>。\n后文。"
+    return {"doc_id": "a.txt", "title": "标题", "text": text, "place": "蓬江区", "year": 2023, "kind": "方案",
+            "added_at": "2026-05-01T10:00:00", "passages": [{"start": 0, "end": len(text), "section": "一、节"}]}
+
+
+def test_document_view_marks_the_span_and_shows_metadata_and_reposts():
+    doc = _doc()
+    start = doc["text"].index("目前")
+    end = doc["text"].index("<b>")
+    html = render.document_html(doc, start, end, "cite", ["转载.txt"])
+    assert '<mark id="pqa-cited" class="pqa-hl">目前接收管理停车场22个</mark>' in html
+    assert "&lt;b&gt;" in html and "<b>" not in html
+    assert "引用位置：" in html and "一、节" in html and f"第{start}–{end}字" in html
+    assert "蓬江区" in html and "方案" in html and "另见" in html and "转载.txt" in html
+    assert 'class="pqa-near"' in render.document_html(doc, 0, 2, "passage")
+
+
+def test_open_document_uses_the_knowledge_base_and_refuses_a_missing_one(handlers):
+    h, _ = handlers
+    h.engine().knowledge_base.document = lambda d: _doc() if d == "a.txt" else None
+    answers = [_answer()]
+    answers[0]["passages"][0]["also_published_as"] = ["b.txt"]
+    evt = SimpleNamespace(_data={"doc_id": "a.txt", "start": 3, "end": 8, "kind": "cite"})
+    html, tabs = h.open_document(answers, 0, evt)
+    assert 'id="pqa-cited"' in html and "b.txt" in html and tabs.selected == "doc"
+    with pytest.warns(UserWarning, match="已没有这份文档"):
+        h.open_document(answers, 0, SimpleNamespace(_data={"doc_id": "gone.txt", "start": 0, "end": 1}))
+    assert h.open_document(answers, 0, SimpleNamespace(_data={})) == (gr.skip(), gr.skip())
+
+
+def test_sources_cards_have_an_open_button_at_the_citation():
+    html = render.sources_html(_answer(), 1)
+    assert 'class="pqa-open" data-doc="a.txt" data-start="3" data-end="15" data-kind="cite"' in html
+    reply = render.reply_html(_answer())
+    assert "› 一、节" in reply and "第3–15字" in reply

@@ -9,7 +9,7 @@ import gradio as gr
 
 from webui import render
 from webui.feedback import FeedbackLog
-from webui.handlers import DOC_HEADERS, Handlers
+from webui.handlers import DOC_HEADERS, DOC_TAB, Handlers
 from webui.settings import DEFAULT_FEEDBACK
 from webui.tasks_tab import build_tasks_tab
 
@@ -29,6 +29,17 @@ HEADER = f"""
   <div><h1>{TITLE}</h1><p>答案逐字摘自政策原文并标明出处；文件里没有的，直接告诉你“未找到”。</p></div>
 </div>
 """
+# the sources panel: a click on 查看原文 becomes its click event, with the document and span (render.open_button)
+OPEN_JS = """element.addEventListener('click', (e) => {
+  const b = e.target.closest('.pqa-open');
+  if (b) trigger('click', {doc_id: b.dataset.doc, start: Number(b.dataset.start), end: Number(b.dataset.end),
+                           kind: b.dataset.kind});
+});"""
+# once the 原文 tab shows the document, bring the marked span into view
+SCROLL_JS = """() => { setTimeout(() => {
+  const m = document.querySelector('#pqa-doc #pqa-cited');
+  if (m) m.scrollIntoView({block: 'center'});
+}, 150); }"""
 PLACEHOLDER = """<div class="pqa-placeholder"><b>有什么政策问题？</b><br>
 答案逐字摘自知识库中的政策文件，并附带标题、章节和位置。<br>点击下方示例，或直接输入问题。</div>"""
 
@@ -45,7 +56,7 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
             gr.HTML(HEADER, scale=4)
             kb_status = gr.HTML(render.kb_status_html(None), scale=1, elem_id="pqa-kb-status")
 
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("问答", id="chat"):
                 with gr.Row():
                     with gr.Column(scale=7):
@@ -91,10 +102,14 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
                                 f_years = gr.Dropdown(label="年份", multiselect=True, choices=[])
                             top_k = gr.Slider(1, 20, value=5, step=1, label="显示的来源段落数")
                         sources = gr.HTML(render.sources_html(None), elem_id="pqa-sources",
-                                          label="来源", show_label=False)
+                                          label="来源", show_label=False, js_on_load=OPEN_JS)
                         cite_box = gr.Textbox(label="答案与出处（可复制）", lines=2, max_lines=6, interactive=False,
                                               buttons=["copy"], elem_id="pqa-cite",
                                               placeholder="选中的回答和它的出处会以“答案”（《标题》 › 章节，第起–止字）列在这里")
+            with gr.Tab("原文", id=DOC_TAB):
+                back_btn = gr.Button("← 返回问答", size="sm", variant="secondary", scale=0, min_width=0,
+                                     elem_id="pqa-back")
+                doc_view = gr.HTML(render.document_html(None), elem_id="pqa-doc")
             with gr.Tab("知识库", id="kb"):
                 with gr.Row():
                     with gr.Column(scale=3):
@@ -128,6 +143,9 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
         clear_outputs = [chatbot, answers, selected, *panel]
         clear_btn.click(h.clear_chat, None, clear_outputs, api_visibility="private", queue=False)
         chatbot.clear(h.clear_chat, None, clear_outputs, api_visibility="private", queue=False)
+        sources.click(h.open_document, [answers, selected], [doc_view, tabs], api_visibility="private",
+                      queue=False).then(None, None, None, js=SCROLL_JS)
+        back_btn.click(lambda: gr.Tabs(selected="chat"), None, tabs, api_visibility="private", queue=False)
         answers.change(h.export, [answers], [export_docx, export_md], api_visibility="private", queue=False)
         fb_inputs = [answers, selected, fb_comment, fb_passage]
         fb_outputs = [fb_note, fb_comment, fb_passage, answers, fb_right, fb_wrong]

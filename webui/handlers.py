@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 DOC_HEADERS = ["标题", "地区", "年份", "段落数", "字数", "加入时间", "文档 ID"]
 INTERNAL_ERROR = "内部错误，问题已记录在服务器日志中，请稍后重试。"
+DOC_TAB = "doc"
 NO_FILES = "请先选择要上传的文件（.txt、.md、.docx、.pdf、.html）。"
 NO_DOCUMENT = "请先在列表中点击一行，或在“选择文件”中选出要删除的文档。"
 ASK_OUTPUTS = 10  # chatbot, answers, selected, the six values of the sources panel, the question box
@@ -181,6 +182,32 @@ class Handlers:
 
     def clear_chat(self) -> tuple:
         return ([], [], -1, *self._panel([], -1))
+
+    # ---- the original document ---------------------------------------------------------------------------
+
+    def open_document(self, answers: list[dict], selected: int, evt: gr.EventData) -> tuple:
+        """查看原文 in the sources panel: the whole document, at the cited span, in the 原文 tab."""
+        data = getattr(evt, "_data", None) or {}
+        doc_id = str(data.get("doc_id") or "")
+        if not doc_id:  # a click elsewhere in the panel
+            return gr.skip(), gr.skip()
+        try:
+            start, end = int(data.get("start") or 0), int(data.get("end") or 0)
+        except (TypeError, ValueError):
+            start = end = 0
+        try:
+            doc = self.engine().knowledge_base.document(doc_id)
+        except Exception as exc:  # noqa: BLE001
+            notify(_message(exc))
+            return gr.skip(), gr.skip()
+        if doc is None:
+            notify(f"知识库中已没有这份文档：{doc_id}")
+            return gr.skip(), gr.skip()
+        ans = answers[selected] if answers and 0 <= selected < len(answers) else {}
+        also = next((list(p.get("also_published_as") or []) for p in ans.get("passages") or []
+                     if p.get("doc_id") == doc_id and p.get("also_published_as")), [])
+        kind = "cite" if data.get("kind") == "cite" else "passage"
+        return render.document_html(doc, start, end, kind, also), gr.Tabs(selected=DOC_TAB)
 
     # ---- export ----------------------------------------------------------------------------------------
 

@@ -53,7 +53,19 @@ def _title(item: dict[str, Any]) -> str:
 
 
 def _section(item: dict[str, Any]) -> str:
-    return f'<span class="pqa-section">{esc(item["section"])}</span>' if item.get("section") else ""
+    return f'<span class="pqa-section">› {esc(item["section"])}</span>' if item.get("section") else ""
+
+
+def position(item: dict[str, Any]) -> str:
+    """A short position: ``第846–874字`` (characters of the original document; the file name is in the tooltip)."""
+    return (f'<span class="pqa-pos" title="{esc(item.get("doc_id"))}，第{esc(item.get("start"))}–'
+            f'{esc(item.get("end"))}字（从 0 起，不含末位）">第{esc(item.get("start"))}–{esc(item.get("end"))}字</span>')
+
+
+def open_button(doc_id: Any, start: Any, end: Any, kind: str = "cite") -> str:
+    """查看原文: the sources panel's script turns a click on it into the open-document event."""
+    return (f'<button type="button" class="pqa-open" data-doc="{esc(doc_id)}" data-start="{int(start)}" '
+            f'data-end="{int(end)}" data-kind="{kind}">查看原文</button>')
 
 
 def question_html(question: str, limit: int = QUESTION_CHARS) -> str:
@@ -110,7 +122,7 @@ def reply_html(ans: dict[str, Any]) -> str:
         items = "".join(
             f'<li><span class="pqa-num">[{i}]</span> {_title(c)}{_section(c)}{_meta_chips(c)}'
             + (f'<div class="pqa-quote">原文：“{esc(c.get("quote"))}”</div>' if c.get("quote") != a.get("text") else "")
-            + f'<div class="pqa-loc">{esc(c.get("doc_id"))} · 第{esc(c.get("start"))}–{esc(c.get("end"))}字</div></li>'
+            + f'<div class="pqa-loc">{position(c)}</div></li>'
             for i, c in enumerate(cites, 1))
         parts = [
             '<div class="pqa-reply pqa-found">',
@@ -199,9 +211,44 @@ def sources_html(ans: dict[str, Any] | None, number: int | None = None) -> str:
             f'<div class="pqa-src-meta"><span class="pqa-rank">{rank}</span>{_title(p)}{_section(p)}'
             f'{_meta_chips(p)}{badge}</div>'
             f'<div class="pqa-src-text">{highlighted_passage(p) if cites else esc(p.get("text"))}</div>'
-            f'<div class="pqa-src-loc">{esc(p.get("doc_id"))} · 第{esc(p.get("start"))}–{esc(p.get("end"))}字</div>'
+            f'<div class="pqa-src-loc">{position(p)}{_open_for(p, cites)}</div>'
             f'{also}</div>')
     return f'<div class="pqa-sources">{head}{label}{"".join(cards)}</div>'
+
+
+def _open_for(p: dict[str, Any], cites: list[dict[str, Any]]) -> str:
+    """The passage's 查看原文 button: at its first citation if it holds one, else at the passage itself."""
+    inside = [c for c in cites if c.get("doc_id") == p.get("doc_id") and p["start"] <= c["start"] and c["end"] <= p["end"]]
+    if inside:
+        return open_button(p.get("doc_id"), inside[0]["start"], inside[0]["end"], "cite")
+    return open_button(p.get("doc_id"), p.get("start", 0), p.get("end", 0), "passage")
+
+
+def document_html(doc: dict[str, Any] | None, start: int = 0, end: int = 0, kind: str = "cite",
+                  also: list[str] | None = None) -> str:
+    """The whole original document (text as extracted, with its headings), the span ``[start, end)`` marked
+    (yellow for a cited answer, grey for a passage), its metadata and the documents it was also published as."""
+    if not doc:
+        return ('<div class="pqa-doc pqa-empty">在“问答”页的来源段落中点击“查看原文”，'
+                '这里会显示整篇原文，并定位到引用的位置。</div>')
+    text = doc.get("text") or ""
+    start, end = max(0, min(int(start), len(text))), max(0, min(int(end), len(text)))
+    section = next((p.get("section", "") for p in doc.get("passages") or [] if p["start"] <= start < p["end"]), "")
+    chips = _meta_chips(doc) + (f'<span class="pqa-chip">{esc(doc["kind"])}</span>' if doc.get("kind") else "")
+    where = f'<span class="pqa-section">{esc(section)}</span> · ' if section else ""
+    mark_class = "pqa-hl" if kind == "cite" else "pqa-near"
+    body = (esc(text[:start]) + f'<mark id="pqa-cited" class="{mark_class}">{esc(text[start:end])}</mark>'
+            + esc(text[end:])) if end > start else esc(text)
+    also_line = (f'<div class="pqa-also">另见（内容相同或相近的转载）：{esc("、".join(also))}</div>' if also else "")
+    meta = [f"文件：{esc(doc.get('doc_id'))}", f"共 {len(text)} 字"]
+    if doc.get("added_at"):
+        meta.append(f"加入时间：{esc(str(doc['added_at'])[:16].replace('T', ' '))}")
+    label = "引用位置" if kind == "cite" else "段落位置"
+    return ('<div class="pqa-doc">'
+            f'<div class="pqa-doc-head"><span class="pqa-title">《{esc(doc.get("title") or doc.get("doc_id"))}》</span>{chips}</div>'
+            f'<div class="pqa-doc-where">{label}：{where}第{start}–{end}字</div>'
+            f'<div class="pqa-doc-meta">{" · ".join(meta)}</div>{also_line}'
+            f'<div class="pqa-doc-text" id="pqa-doc-text">{body}</div></div>')
 
 
 def passage_choices(ans: dict[str, Any] | None) -> list[tuple[str, str]]:

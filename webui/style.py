@@ -102,6 +102,19 @@ ul.pqa-notes { margin: 6px 0 0; padding-left: 18px; font-size: 13px; color: var(
 .pqa-src-text { font-size: 14px; line-height: 1.8; white-space: normal; }
 .pqa-src-loc, .pqa-also { font-size: 12px; color: var(--body-text-color-subdued); margin-top: 4px; }
 
+/* 查看原文 and the document view */
+.pqa-src-loc { display: flex; align-items: center; gap: 8px; }
+button.pqa-open { margin-left: auto; border: 1px solid var(--border-color-primary); border-radius: 6px;
+                  background: var(--block-background-fill); color: #b91c1c; font-size: 12px; padding: 1px 8px;
+                  cursor: pointer; }
+button.pqa-open:hover { background: #fef2f2; }
+.pqa-doc-head { font-size: 18px; margin-bottom: 4px; }
+.pqa-doc-where, .pqa-doc-meta { font-size: 13px; color: var(--body-text-color-subdued); margin: 2px 0; }
+.pqa-doc-text { max-height: 70vh; overflow-y: auto; margin-top: 10px; padding: 12px 16px; font-size: 15px;
+                line-height: 1.9; border: 1px solid var(--border-color-primary); border-radius: 8px;
+                background: var(--block-background-fill); }
+mark.pqa-near { background: #e2e8f0; color: inherit; padding: 1px 2px; border-radius: 3px; }
+
 /* feedback and knowledge base */
 .pqa-feedback { margin-top: 6px; }
 .pqa-fb-title { font-weight: 600; font-size: 15px; padding: 2px 2px 0; }
