@@ -1,8 +1,11 @@
 """The task list through the running app: ``python app.py`` on a copy of the seed index, driven with
-``gradio_client`` (the ``/tasks`` endpoint and a task-list question to ``/ask``)."""
+``gradio_client`` (the ``/tasks`` endpoint and a task-list question to ``/ask``) and in Debian's headless
+Chromium (the 任务清单 tab: filter, open a row's source, export .xlsx and .csv)."""
 from __future__ import annotations
 
+import csv
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -11,18 +14,25 @@ from index.config import DEFAULT_SEEDS_DIR
 from tests.test_app_api import START_TIMEOUT, _wait_ready
 
 LED_BY_NDRC = ["实施营商环境优化提升行动", "深入推进开发区管理改革"]
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
-def client(seed_index_dir, tmp_path_factory):
+def app(seed_index_dir, tmp_path_factory):
+    """(gradio_client.Client, url) of ``python app.py`` on a private copy of the seed index."""
     work = tmp_path_factory.mktemp("app-tasks")
     shutil.copytree(seed_index_dir, work / "index", ignore=shutil.ignore_patterns(".build.lock"))
     with open(work / "app.log", "w", encoding="utf-8") as log_file:
         process, url, _ = spawn_app(work / "index", work / "feedback.jsonl", log_file)
         try:
-            yield _wait_ready(url, process, work / "app.log", START_TIMEOUT)
+            yield _wait_ready(url, process, work / "app.log", START_TIMEOUT), url
         finally:
             stop_process(process, timeout=20)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app[0]
 
 
 @pytest.mark.slow
@@ -61,3 +71,45 @@ def test_a_task_list_question_through_ask(client):
     assert [r["title"]["text"] for r in reply["tasks"]] == LED_BY_NDRC
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert "/tasks" in endpoints
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_the_tab_filters_opens_a_source_and_exports(app, tmp_path):
+    from openpyxl import load_workbook
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_app_browser import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 960}, locale="zh-CN")
+            page.goto(app[1])
+            page.get_by_role("tab", name="任务清单").click()
+            page.wait_for_function("document.body.innerText.includes('共 27 项任务')", timeout=60_000)
+            lead = page.get_by_label("牵头单位（可输入，如“发改委”）")
+            lead.click()
+            lead.fill("市发改委")
+            lead.press("Enter")
+            page.wait_for_function("document.body.innerText.includes('共 2 项任务')", timeout=30_000)
+            table = page.locator("#pqa-tasks")
+            assert all(title in table.inner_text() for title in LED_BY_NDRC)
+            table.get_by_text(LED_BY_NDRC[1]).first.click()
+            source = page.locator("#pqa-task-source")
+            source.locator("mark.pqa-hl").first.wait_for(timeout=20_000)
+            assert [m.inner_text() for m in source.locator("mark.pqa-hl").all()] == [LED_BY_NDRC[1], "市发改委"]
+            assert "《吉安市重点改革突破攻坚战实施方案》" in source.inner_text()
+            with page.expect_download(timeout=20_000) as info:
+                page.click("#pqa-tasks-xlsx")
+            xlsx = tmp_path / info.value.suggested_filename
+            info.value.save_as(xlsx)
+            rows = list(load_workbook(xlsx).active.iter_rows(values_only=True))
+            assert xlsx.suffix == ".xlsx" and [r[4] for r in rows[1:]] == LED_BY_NDRC
+            with page.expect_download(timeout=20_000) as info:
+                page.click("#pqa-tasks-csv")
+            with open(info.value.path(), encoding="utf-8-sig", newline="") as handle:
+                lines = list(csv.reader(handle))
+            assert [line[4] for line in lines[1:]] == LED_BY_NDRC and lines[1][7] == "市发改委"
+        finally:
+            browser.close()

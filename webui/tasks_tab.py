@@ -20,6 +20,7 @@ from webui.render import esc, highlighted_passage
 log = logging.getLogger(__name__)
 
 TABLE_HEADERS = ["文档", "序号", "任务", "牵头单位", "责任单位", "期限", "年份", "地区", "措施"]
+COLUMN_WIDTHS: list[str | int] = ["20%", "5%", "27%", "13%", "11%", "8%", "5%", "6%", "5%"]
 EXPORT_HEADERS = ["文档", "文档 ID", "序号", "章节", "任务", "目标", "措施", "牵头单位", "责任单位", "期限", "年份", "地区",
                   "起", "止"]
 EXPORT_NAME = "任务清单"
@@ -188,9 +189,8 @@ def source_html(row: dict[str, Any], text: str) -> str:
     marked = [row["title"], *row["lead_units"], *row["responsible_units"], *([row["deadline"]] if row["deadline"] else [])]
     passage = {"text": text[row["start"]:row["end"]], "start": row["start"], "highlights": marked}
     where = f"《{row['doc_title'] or row['doc_id']}》" + (f" › {row['section']}" if row["section"] else "")
-    goal = f'<div class="pqa-label">目标</div><div>{esc(row["goal"]["text"])}</div>' if row.get("goal") else ""
     return (f'<div class="pqa-task-source"><div class="pqa-title">{esc(where)}，第{row["start"]}–{row["end"]}字</div>'
-            f'{goal}<div class="pqa-label">原文</div><div class="pqa-passage">{highlighted_passage(passage)}</div></div>')
+            f'<div class="pqa-label">原文</div><div class="pqa-passage">{highlighted_passage(passage)}</div></div>')
 
 
 def build_tasks_tab(demo: gr.Blocks, engine_provider: Callable[[], Any]) -> TasksTab:
@@ -205,12 +205,12 @@ def build_tasks_tab(demo: gr.Blocks, engine_provider: Callable[[], Any]) -> Task
             f_deadline = gr.Dropdown(label="期限", choices=[], value=None, scale=1)
         with gr.Row():
             count = gr.HTML("")
-            xlsx = gr.DownloadButton("导出 Excel", size="sm", variant="secondary", scale=0, min_width=0,
+            xlsx = gr.DownloadButton("导出 Excel", size="sm", variant="secondary", scale=0, min_width=120,
                                      interactive=False, elem_id="pqa-tasks-xlsx")
-            csv_button = gr.DownloadButton("导出 CSV", size="sm", variant="secondary", scale=0, min_width=0,
+            csv_button = gr.DownloadButton("导出 CSV", size="sm", variant="secondary", scale=0, min_width=120,
                                            interactive=False, elem_id="pqa-tasks-csv")
         table = gr.Dataframe(headers=TABLE_HEADERS, value=[], interactive=False, wrap=True, elem_id="pqa-tasks",
-                             label="任务（点击一行查看原文）")
+                             label="任务（点击一行查看原文）", column_widths=COLUMN_WIDTHS)
         source = gr.HTML(EMPTY_SOURCE, elem_id="pqa-task-source")
         rows = gr.State([])  # the rows behind the table, for a click on one
         gr.api(t.tasks_api, api_name="tasks")  # inside the tab: gr.Tabs holds only tabs
