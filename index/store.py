@@ -235,7 +235,7 @@ def _read_manifest_at(folder: Path) -> dict[str, Any]:
         raise IndexCorruptError(f"索引清单 manifest.json 已损坏：{folder}。{REBUILD_HINT}") from exc
     if not isinstance(manifest, dict):
         raise IndexCorruptError(f"索引清单 manifest.json 已损坏（不是 JSON 对象）：{folder}。{REBUILD_HINT}")
-    missing = [key for key in _REQUIRED if _dig(manifest, key) is None]
+    missing = [key for key in _REQUIRED if dig(manifest, key) is None]
     if missing:
         raise IndexCorruptError(f"索引清单 manifest.json 缺少字段 {', '.join(missing)}：{folder}。{REBUILD_HINT}")
     return manifest
@@ -273,7 +273,7 @@ def load_index(index_dir: Path, expected: dict[str, Any] | None = None, verify: 
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(f"索引格式版本 {manifest.get('format_version')} 与程序版本 {FORMAT_VERSION} 不符。{REBUILD_HINT}")
     for key, value in (expected or {}).items():
-        actual = _dig(manifest, key)
+        actual = dig(manifest, key)
         if actual != value:
             raise IndexMismatchError(
                 f"索引用 {key}={actual!r} 构建，但当前设置为 {value!r}。请用相同设置加载，或 {REBUILD_HINT}")
@@ -328,7 +328,8 @@ def _load_tasks(folder: Path, manifest: dict[str, Any]) -> list[Task]:
     return [Task.from_dict(json.loads(line)) for line in lines if line.strip()]
 
 
-def _dig(data: dict[str, Any], dotted: str) -> Any:
+def dig(data: dict[str, Any], dotted: str) -> Any:
+    """``data["a"]["b"]`` for ``"a.b"``; None where a key is missing or a value is not a dict."""
     value: Any = data
     for part in dotted.split("."):
         value = value.get(part) if isinstance(value, dict) else None

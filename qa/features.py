@@ -393,6 +393,27 @@ def c_has_figure(b: CandidateBatch) -> np.ndarray:
     return _found(b, _DIGIT)
 
 
+def c_type_fit(b: CandidateBatch) -> np.ndarray:
+    """Whether the span is the kind of thing asked for, on every count the question gives: a
+    figure for a how-many question, the unit it names or measures in ("收费标准" → 元), an entity
+    of the asked type. 1 when all hold, 0 when one fails, 0.5 when the question asks no type.
+    Each part is its own feature too; together they tell the verifier that a near miss
+    ("停车场22个" for a fee) is not an answer, which the parts alone rarely show it."""
+    question = b.q.question
+    checks: list[np.ndarray] = []
+    if question.wants_number or question.answer_type == "number":
+        checks.append(c_has_figure(b))
+    if asked_unit(question.normalized):
+        checks.append(c_asked_unit(b))
+    elif unit_pattern(question.normalized) is not None:
+        checks.append(c_measured_unit(b))
+    if question.answer_type and question.answer_type != "number":
+        checks.append(c_asked_entity(b))
+    if not checks:
+        return np.full(len(b.items), 0.5)
+    return np.minimum.reduce(checks)
+
+
 def c_has_date(b: CandidateBatch) -> np.ndarray:
     return _found(b, _DATE)
 
@@ -654,7 +675,7 @@ PASSAGE_FEATURES: tuple[PassageFeature, ...] = (
 CANDIDATE_FEATURES: tuple[CandidateFeature, ...] = (
     c_coverage, c_focus_coverage, c_context_coverage, c_local_coverage, c_synonym_coverage, c_missing,
     c_bigrams, c_trigrams, c_novelty,
-    c_chunk_score, c_chunk_dense, c_asked_entity, c_measured_unit, c_asked_unit, c_has_figure, c_has_date, c_figures_named,
+    c_chunk_score, c_chunk_dense, c_asked_entity, c_measured_unit, c_asked_unit, c_has_figure, c_type_fit, c_has_date, c_figures_named,
     c_place_named, c_chunk_place, c_other_place, c_subject_place, c_year_named, c_chunk_year, c_subject_year, c_chars, c_length_ratio, c_sentences,
     *(_shape(s) for s in SHAPES),
     c_position, c_document_position, c_paragraph_start, c_heading, c_enumeration, c_item_count, c_count_phrase, c_colon_lead, c_defines,
@@ -732,7 +753,7 @@ FEATURE_LABELS: dict[str, str] = {
     "c_shape_note": "答案带有牵头单位", "c_position": "答案在段落中的位置", "c_document_position": "答案在文档中的位置",
     "c_paragraph_start": "答案是段首", "c_heading": "答案是标题", "c_enumeration": "答案中的列举项",
     "c_colon_lead": "答案以冒号引出下文",
-    "c_item_count": "答案列出的项数与所问相符", "c_count_phrase": "答案提到所问的项数", "c_defines": "答案给出定义", "c_after_asked": "答案紧跟文档中的提问",
+    "c_item_count": "答案列出的项数与所问相符", "c_type_fit": "答案是所问的那类内容（数字、单位、人名等）", "c_count_phrase": "答案提到所问的项数", "c_defines": "答案给出定义", "c_after_asked": "答案紧跟文档中的提问",
     "c_asked_coverage": "文档中的提问与所问相符", "c_is_question": "答案本身是问句", "c_note_only": "答案只是括号注释",
     "c_responsibility": "答案含有牵头单位", "c_refers_back": "答案承接上文", "c_next_continues": "下一句接着说",
     "c_gives_cause": "答案说明了原因", "c_org_note_fit": "问牵头单位且答案给出",

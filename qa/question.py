@@ -40,7 +40,10 @@ _QUOTED = re.compile(r"《([^》]{2,40})》|“([^”]{2,30})”|「([^」]{2,30
 _FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _PLACE_SUFFIXES = ("省", "市", "区", "县", "州", "盟", "旗", "镇", "乡")
 # "哪十项改革", "哪四个延长", "包括哪三个方面", "有几项": how many items a list question asks for.
-_ASKED_COUNT = re.compile(r"哪.{0,2}?([两二三四五六七八九十]{1,2}|[0-9]{1,2})\s*(?:个|项|条|大|方面|点|类|种|件|家|所|批|方)")
+_COUNT = r"(([两二三四五六七八九十]{1,2}|[0-9]{1,2})\s*(?:个|项|条|大|方面|点|类|种|件|家|所|批|方))"
+# "哪十项改革", or the count first and the asking after it: "十项重点改革项目具体是哪些"
+_ASKED_COUNT = re.compile(rf"哪.{{0,2}}?{_COUNT}|(?<![0-9两二三四五六七八九十百千]){_COUNT}[^，。,;；？?]{{0,14}}?"
+                          r"(?:是|有|包括|包含|为|指)(?:哪些|哪几|什么)")
 _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
@@ -110,8 +113,9 @@ def prepare_question(question: object, places: KnownPlaces | None = None,
     prepared.quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(normalized)]
     prepared.figures = [f for f in _FIGURE.findall(normalized) if str(f) not in {str(y) for y in prepared.years}]
     if count := _ASKED_COUNT.search(normalized):
-        prepared.item_count = chinese_number(count.group(1))
-        prepared.count_phrase = normalized[count.start(1):count.end()]
+        phrase, number = (1, 2) if count.group(1) else (3, 4)  # which of the two patterns matched
+        prepared.item_count = chinese_number(count.group(number))
+        prepared.count_phrase = count.group(phrase)
     return prepared
 
 

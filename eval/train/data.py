@@ -4,8 +4,8 @@ through retrieval and the reader, each candidate labelled against the gold answe
 Collections (``default_collections``): the seeds (their dev split trains; the test split is only
 scored), the three public dev collections and their fixed no-answer variants, plus variants
 made here for training only: more no-answer questions from another random drop of gold
-documents (a document mask, no new index), and seed questions moved to a place or year the
-seeds do not cover ("珠海市接管了多少个停车场？")."""
+documents (a document mask, no new index), and gold questions (the seeds' and the dev
+collections') moved to a place or year their collection does not cover ("珠海市接管了多少个停车场？")."""
 from __future__ import annotations
 
 import hashlib
@@ -32,9 +32,10 @@ log = logging.getLogger(__name__)
 DEV_ROOT = REPO_ROOT.parent / "shared" / "dev-collections"
 CACHE_DIR = REPO_ROOT / "var" / "train"
 DATA_VERSION = 2
+MOVED_VERSION = 2  # how questions are moved (``moved_questions``): a change regathers the collections with moves
 LIST_TYPES = ("list", "multi")  # gold types whose answers are the items of one answer (the seeds' gold)
 
-# Places outside the seeds, for seed questions moved elsewhere (training data only).
+# Places to move gold questions to (training data only); a collection that names one never gets it.
 OUTSIDE_CITIES = ("广州市", "深圳市", "珠海市", "佛山市", "东莞市", "中山市", "惠州市", "汕头市", "肇庆市", "赣州市", "南昌市", "九江市")
 OUTSIDE_DISTRICTS = ("天河区", "南山区", "越秀区", "顺德区", "南海区", "香洲区", "斗门区", "章贡区", "青山湖区", "浔阳区")
 
@@ -50,7 +51,7 @@ class Collection:
     train_splits: tuple[str, ...] = ("dev",)
     drop_share: float = 0.0          # > 0: a no-answer variant made by masking gold documents
     drop_seed: int = 0
-    moved: bool = False              # add seed questions moved to places and years the corpus lacks
+    moved: bool = False              # add its questions moved to places and years the corpus lacks
 
 
 def default_collections(dev_root: Path = DEV_ROOT) -> list[Collection]:
@@ -58,7 +59,7 @@ def default_collections(dev_root: Path = DEV_ROOT) -> list[Collection]:
     out = [seeds]
     for name, seed in (("cmrc2018_trial", 1041), ("drcd_test", 1043), ("ncp_policy", 1047)):
         base = dev_root / name
-        out.append(Collection(name, name, base / "corpus.jsonl", base / "qa.jsonl"))
+        out.append(Collection(name, name, base / "corpus.jsonl", base / "qa.jsonl", moved=True))
         na = dev_root / f"{name}_na"
         out.append(Collection(f"{name}_na", name, na / "corpus.jsonl", na / "qa.jsonl"))
         out.append(Collection(f"{name}_mask", name, base / "corpus.jsonl", base / "qa.jsonl",
@@ -126,20 +127,25 @@ def masked_variant(items: list[GoldItem], corpus_texts: dict[str, str], share: f
 
 
 def moved_questions(items: list[GoldItem], known_forms: dict[str, set[str]], doc_texts: dict[str, str],
-                    doc_places: dict[str, list[str]] | None = None, seed: int = 7) -> list[GoldItem]:
-    """Seed questions moved to a place or a year the documents do not cover, unanswerable by
-    construction ("蓬江区接管了多少个停车场" → "香洲区接管了多少个停车场"), and figure questions moved to
+                    doc_places: dict[str, list[str]] | None = None, seed: int = 7,
+                    national: set[str] | frozenset[str] = frozenset()) -> list[GoldItem]:
+    """Gold questions moved to a place or a year the documents do not cover, unanswerable by
+    construction ("蓬江区接管了多少个停车场" → "香洲区接管了多少个停车场"; never a place the corpus
+    names, and never a question on a ``national`` notice, which holds everywhere), and figure questions moved to
     another place their own document is about ("台山市…完成水利建设投资多少" → "开平市…"): that
     document reports each place's work in its own section, so another place's is no answer."""
     rng = random.Random(seed)
     moved: list[GoldItem] = []
+    outside_cover = {t for t in OUTSIDE_CITIES + OUTSIDE_DISTRICTS
+                     if any(short_place(t) in text for text in doc_texts.values())}
     for item in items:
         if not item.answerable:
             continue
         forms = sorted((f for f in known_forms if f in item.question), key=len, reverse=True)
-        if forms:
-            form = forms[0]
-            pool = OUTSIDE_DISTRICTS if form.endswith(("区", "县")) else OUTSIDE_CITIES
+        form = forms[0] if forms else ""
+        pool = [t for t in (OUTSIDE_DISTRICTS if form.endswith(("区", "县")) else OUTSIDE_CITIES)
+                if t not in outside_cover]  # never a place the corpus itself names
+        if form and pool and not national & set(item.docs):  # a national notice holds for every place
             target = rng.choice(pool)
             if not form.endswith(("市", "区", "县")):
                 target = target[:-1] if len(target) > 3 else target[:2]
@@ -206,6 +212,8 @@ def collection_fingerprint(collection: Collection) -> str:
     """What the training data of a collection depends on: its files, how variants are made and the
     reading code."""
     spec = json.dumps({k: str(v) for k, v in asdict(collection).items()}, sort_keys=True)
+    if collection.moved:
+        spec += f"moved:{MOVED_VERSION}"
     files = fingerprint_files([collection.corpus, collection.gold])
     return hashlib.sha256((spec + files + code_fingerprint()).encode()).hexdigest()[:16]
 
@@ -240,7 +248,8 @@ def gather_collection(collection: Collection, engine, dev_root: Path = DEV_ROOT,
         named = {p for ps in places.values() for p in ps}
         collection_forms = {f: p for f, p in snap.retriever.places.forms.items() if p & named}
         items = items + moved_questions([i for i in items if i.split in collection.train_splits],
-                                        collection_forms, doc_texts, places)
+                                        collection_forms, doc_texts, places,
+                                        national={d for d, s in index.documents.items() if s.meta.get("national")})
     started = time.perf_counter()
     stats = GatherStats()
     out: list[QuestionData] = []

@@ -24,7 +24,14 @@ from eval.train.data import (
     load_gathered,
     save_gathered,
 )
-from eval.train.fit import FitSettings, Predictions, cross_validate, fit_final, leave_one_collection_out
+from eval.train.fit import (
+    MADE_VARIANTS,
+    FitSettings,
+    Predictions,
+    cross_validate,
+    fit_final,
+    leave_one_collection_out,
+)
 from eval.train.measure import by_collection, by_type, choose_threshold, reliability
 from qa.answer_model import MODEL_FORMAT, VERIFIER_FEATURES, check_model_data
 from qa.features import FEATURES, feature_fingerprint
@@ -95,7 +102,7 @@ def train(collections: Sequence[Collection], dev_root: Path = DEV_ROOT, cache_di
     oof = cross_validate(questions, folds, progress, settings)
     with_unanswerable = [c for c in dict.fromkeys(q.collection for q in questions)
                          if any(not q.answerable for q in questions if q.collection == c)
-                         and not c.endswith(("_mask", "_moved"))]
+                         and not c.endswith(MADE_VARIANTS)]
     threshold, curve = choose_threshold(oof, with_unanswerable or list(dict.fromkeys(q.collection for q in questions)))
     progress(f"no-answer threshold {threshold:.2f} (out-of-fold, on {', '.join(with_unanswerable)})")
     loco_pred = (leave_one_collection_out(questions, progress, settings)
