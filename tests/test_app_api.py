@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -13,46 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from eval.app_process import spawn_app, stop_process
 from index.config import DEFAULT_SEEDS_DIR, REPO_ROOT
+from tests.app_server import running_app
 
 ANSWERABLE = "蓬江区接管了多少个停车场"
 UNANSWERABLE = "如何申请美国签证？"
 MALFORMED = ["", "   ", "！！！", "问" * 5000, "<script>alert(1)</script>"]
-START_TIMEOUT = 300.0
-
-
-def _wait_ready(url: str, process: subprocess.Popen, log_path: Path, timeout: float):
-    from gradio_client import Client
-
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"app.py exited with status {process.returncode}:\n"
-                               + log_path.read_text(encoding="utf-8", errors="replace")[-3000:])
-        try:
-            return Client(url, verbose=False)
-        except Exception as exc:  # noqa: BLE001 - not up yet
-            last = exc
-            time.sleep(0.5)
-    raise TimeoutError(f"app.py not ready within {timeout:.0f} s (last error: {last})")
-
-
 @pytest.fixture(scope="module")
 def app_server(seed_index_dir, tmp_path_factory):
     """``python app.py`` on a private copy of the seed index; yields (client, url, work dir)."""
-    work = tmp_path_factory.mktemp("app-api")
-    index_dir = work / "index"
-    shutil.copytree(seed_index_dir, index_dir, ignore=shutil.ignore_patterns(".build.lock"))
-    log_path = work / "app.log"
-    with open(log_path, "w", encoding="utf-8") as log_file:
-        process, url, _ = spawn_app(index_dir, work / "feedback.jsonl", log_file)
-        try:
-            client = _wait_ready(url, process, log_path, START_TIMEOUT)
-            yield client, url, work
-        finally:
-            stop_process(process, timeout=20)
+    with running_app(seed_index_dir, tmp_path_factory.mktemp("app-api")) as app:
+        yield app.client(), app.url, app.work
 
 
 def _check_structure(reply: dict, question: str) -> None:

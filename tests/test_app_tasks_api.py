@@ -4,14 +4,12 @@ Chromium (the 任务清单 tab: filter, open a row's source, export .xlsx and .c
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
 
-from eval.app_process import spawn_app, stop_process
 from index.config import DEFAULT_SEEDS_DIR
-from tests.test_app_api import START_TIMEOUT, _wait_ready
+from tests.app_server import running_app
 
 LED_BY_NDRC = ["实施营商环境优化提升行动", "深入推进开发区管理改革"]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -20,14 +18,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 @pytest.fixture(scope="module")
 def app(seed_index_dir, tmp_path_factory):
     """(gradio_client.Client, url) of ``python app.py`` on a private copy of the seed index."""
-    work = tmp_path_factory.mktemp("app-tasks")
-    shutil.copytree(seed_index_dir, work / "index", ignore=shutil.ignore_patterns(".build.lock"))
-    with open(work / "app.log", "w", encoding="utf-8") as log_file:
-        process, url, _ = spawn_app(work / "index", work / "feedback.jsonl", log_file)
-        try:
-            yield _wait_ready(url, process, work / "app.log", START_TIMEOUT), url
-        finally:
-            stop_process(process, timeout=20)
+    with running_app(seed_index_dir, tmp_path_factory.mktemp("app-tasks")) as running:
+        yield running.client(), running.url
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,59 @@
+"""``python app.py`` on a private copy of an index, for the tests that talk to the running app
+(gradio_client, the browser): one way to start it, wait for it and stop it by its process id."""
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from eval.app_process import spawn_app, stop_process
+
+START_TIMEOUT = 300.0
+
+
+@dataclass
+class RunningApp:
+    url: str
+    work: Path          # the private folder: index/, feedback.jsonl, app.log
+    feedback: Path
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def client(self):
+        from gradio_client import Client
+
+        return Client(self.url, verbose=False)
+
+
+@contextmanager
+def running_app(index_dir: Path, work: Path, timeout: float = START_TIMEOUT) -> Iterator[RunningApp]:
+    """Copy ``index_dir`` into ``work``, start the app on it, wait until its page answers, yield
+    it, and stop it (also when the test failed)."""
+    shutil.copytree(index_dir, work / "index", ignore=shutil.ignore_patterns(".build.lock"))
+    app = RunningApp("", work, work / "feedback.jsonl", work / "app.log")
+    with open(app.log_path, "w", encoding="utf-8") as log_file:
+        process, url, _ = spawn_app(work / "index", app.feedback, log_file)
+        app.url = url
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"app.py exited with status {process.returncode}:\n" + app.log()[-3000:])
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"app.py not ready within {timeout:.0f} s:\n" + app.log()[-3000:])
+                time.sleep(0.5)
+            yield app
+        finally:
+            stop_process(process, timeout=20)
