@@ -18,6 +18,22 @@ from index.store import load_index
 if TYPE_CHECKING:
     from qa.engine import QAEngine
 
+ON_EXISTING = ("replace", "keep_both")
+
+
+def file_doc_id(path: Path) -> str:
+    """The doc_id a file is added under: its name, without any folder or leading dots."""
+    return re.sub(r"[\\/\x00]+", "_", Path(Path(path).name).name).lstrip(".") or "document.txt"
+
+
+def free_doc_id(doc_id: str, taken: set[str]) -> str:
+    """``政策.docx`` -> ``政策（2）.docx`` (the first number not taken), so that two files may share a name."""
+    path = Path(doc_id)
+    number = 2
+    while f"{path.stem}（{number}）{path.suffix}" in taken:
+        number += 1
+    return f"{path.stem}（{number}）{path.suffix}"
+
 
 class KnowledgeBase:
     """The documents behind one engine."""
@@ -50,15 +66,41 @@ class KnowledgeBase:
                 "place": meta.get("place", ""), "places": list(meta.get("places", [])), "year": meta.get("year"),
                 "kind": meta.get("kind", ""), "added_at": stored.added_at, "passages": passages}
 
-    def add_files(self, paths: list[Path], progress: ProgressFn | None = None) -> dict[str, Any]:
-        """Add or replace documents; bad files are refused and reported, the index untouched by them."""
+    def name_conflicts(self, paths: list[Path]) -> list[dict[str, str]]:
+        """The files that would replace a document of the same name with different text:
+        ``[{"file", "doc_id", "title"}]`` (a file that cannot be read, or reads the same, is not one)."""
+        index = self.engine.snapshot().index
+        conflicts = []
+        for path in paths:
+            stored = index.documents.get(file_doc_id(Path(path)))
+            if stored is None:
+                continue
+            try:
+                text = read_document_file(Path(path), max_bytes=self.engine.index_config.max_file_bytes).text
+            except DocumentError:
+                continue
+            if text != stored.document.text:
+                conflicts.append({"file": Path(path).name, "doc_id": stored.document.doc_id,
+                                  "title": stored.document.title})
+        return conflicts
+
+    def add_files(self, paths: list[Path], progress: ProgressFn | None = None,
+                  on_existing: str = "replace") -> dict[str, Any]:
+        """Add documents; bad files are refused and reported, the index untouched by them. A file named like a
+        document already there replaces it (``on_existing="replace"``) or is added beside it under a free name
+        (``"keep_both"``: 政策.docx -> 政策（2）.docx)."""
+        if on_existing not in ON_EXISTING:
+            raise PolicyQAError(f"on_existing 必须是 {' 或 '.join(ON_EXISTING)}，当前值为 {on_existing!r}")
         index = self.engine.snapshot().index
         existing = {d: s.document for d, s in index.documents.items()}
         hashes = {hashlib.sha256(doc.text.encode("utf-8")).hexdigest(): d for d, doc in existing.items()}
         new_docs, skipped = [], []
+        taken = set(existing)
         for path in paths:
             path = Path(path)
-            doc_id = re.sub(r"[\\/\x00]+", "_", Path(path.name).name).lstrip(".") or "document.txt"
+            doc_id = file_doc_id(path)
+            if on_existing == "keep_both" and doc_id in taken:
+                doc_id = free_doc_id(doc_id, taken)
             try:
                 document = read_document_file(path, doc_id=doc_id, max_bytes=self.engine.index_config.max_file_bytes)
             except DocumentError as exc:
@@ -70,6 +112,7 @@ class KnowledgeBase:
                 skipped.append(SkippedFile(path.name, f"与已有文档《{(same.title if same else '') or hashes[digest]}》内容相同，未重复添加"))
                 continue
             hashes[digest] = doc_id
+            taken.add(doc_id)
             new_docs.append(document)
         result: dict[str, Any] = {"added": [], "updated": [], "removed": [], "skipped": [s.to_dict() for s in skipped],
                                   "chunks": len(index.chunks), "seconds": 0.0}

@@ -244,7 +244,10 @@ def test_an_english_browser_gets_the_chinese_page_and_idle_clicks_are_notices(br
         page.get_by_role("tab", name="知识库").click()
         upload = page.locator("#pqa-upload").inner_text()
         assert "拖放" in upload and "Drop File" not in upload
-        rows = page.locator("table tbody tr").count()
+        page.wait_for_function("document.querySelector('#pqa-kb-status').innerText.includes('份文件')",
+                               timeout=60_000)
+        page.locator("#pqa-docs [role=gridcell]").first.wait_for(timeout=10_000)
+        table = page.locator("#pqa-docs").inner_text()
         page.get_by_text("删除文件").click()
         page.get_by_role("button", name="删除所选文件").click()
         toast = page.locator("[data-testid=toast-body]").first
@@ -254,7 +257,8 @@ def test_an_english_browser_gets_the_chinese_page_and_idle_clicks_are_notices(br
         assert title.evaluate("e => getComputedStyle(e, '::before').content") == '"提示"'
         page.wait_for_timeout(500)
         assert page.locator(".error").count() == 0, "no red error badge over the page"
-        assert page.locator("table tbody tr").count() == rows, "the document table stays as it was"
+        assert page.locator("#pqa-docs").inner_text() == table, "the document table stays as it was"
+        assert page.locator("#pqa-delete-prompt").is_hidden(), "nothing to confirm"
     finally:
         context.close()
 
@@ -297,8 +301,60 @@ def test_upload_in_the_page_indexes_good_files_and_explains_refusals(page, tmp_p
     assert "已加入 1 份" in report.inner_text()
     refused = page.locator(".pqa-report li.pqa-bad").inner_text()
     assert "空文件.txt" in refused and "空" in refused.split("：", 1)[1]
-    page.wait_for_function("document.querySelector('#pqa-kb-status').innerText.includes('6 份文件')",
-                           timeout=10_000)
+    _wait_for_documents(page, 6)
+    page.get_by_role("tab", name="问答").click()
+
+
+def _wait_for_documents(page, count: int) -> None:
+    page.wait_for_function(f"document.querySelector('#pqa-kb-status').innerText.includes('{count} 份文件')",
+                           timeout=120_000)
+
+
+def test_an_upload_under_an_existing_name_asks_and_a_deletion_is_confirmed(page, tmp_path):
+    """Upload a changed file under the name of the one just added: the page asks (replace or keep both) and
+    adds nothing until asked; then delete the second copy, cancelling once and confirming once."""
+    changed = tmp_path / "second" / "测试市营商环境方案.txt"
+    changed.parent.mkdir()
+    changed.write_text("测试市2024年营商环境改革方案（修订）\n一、主要目标\n到2025年，测试市企业开办时间压缩至半个工作日。\n",
+                       encoding="utf-8")
+    page.get_by_role("tab", name="知识库").click()
+    prompt = page.locator("#pqa-name-prompt")
+    page.locator("#pqa-upload input[type=file]").set_input_files([str(changed)])
+    page.get_by_role("button", name="加入知识库").click()
+    prompt.wait_for(state="visible", timeout=30_000)
+    assert "已有同名文件" in prompt.inner_text() and "测试市营商环境方案（2）.txt" in prompt.inner_text()
+    page.wait_for_timeout(500)
+    assert "6 份文件" in page.locator("#pqa-kb-status").inner_text(), "nothing added before the choice"
+    page.click("#pqa-up-keep")
+    _wait_for_documents(page, 7)
+    prompt.wait_for(state="hidden", timeout=10_000)
+    assert "测试市营商环境方案（2）.txt" in page.locator("#pqa-docs").inner_text()
+    # the same name again, replaced this time: still seven documents
+    changed.write_text("测试市2024年营商环境改革方案（第三稿）\n到2025年，企业开办全程网办。\n", encoding="utf-8")
+    page.locator("#pqa-upload input[type=file]").set_input_files([str(changed)])
+    page.get_by_role("button", name="加入知识库").click()
+    prompt.wait_for(state="visible", timeout=30_000)
+    page.click("#pqa-up-replace")
+    prompt.wait_for(state="hidden", timeout=120_000)
+    page.locator(".pqa-report li.pqa-ok").first.wait_for(timeout=120_000)
+    assert "第三稿" in page.locator("#pqa-docs").inner_text() or "7 份文件" in page.locator("#pqa-kb-status").inner_text()
+    # delete the kept copy: a row click picks it, the button asks, 取消 keeps it, 确认删除 removes it
+    page.locator("#pqa-docs [role=gridcell]", has_text="测试市营商环境方案（2）.txt").first.click()
+    page.get_by_text("删除文件", exact=True).click()
+    confirm = page.locator("#pqa-delete-prompt")
+    page.get_by_role("button", name="删除所选文件").click()
+    confirm.wait_for(state="visible", timeout=10_000)
+    assert "确定删除《测试市2024年营商环境改革方案（修订）》" in confirm.inner_text()
+    page.click("#pqa-del-no")
+    confirm.wait_for(state="hidden", timeout=10_000)
+    page.wait_for_timeout(500)
+    assert "7 份文件" in page.locator("#pqa-kb-status").inner_text()
+    page.get_by_role("button", name="删除所选文件").click()
+    confirm.wait_for(state="visible", timeout=10_000)
+    page.click("#pqa-del-yes")
+    _wait_for_documents(page, 6)
+    assert "已删除" in page.locator(".pqa-report").inner_text()
+    assert "测试市营商环境方案（2）.txt" not in page.locator("#pqa-docs").inner_text()
     page.get_by_role("tab", name="问答").click()
 
 

@@ -1,11 +1,12 @@
 """qa/knowledge_base.py: reading one document back (what the web app's document view shows)."""
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 from index.records import Chunk, Document
 from index.store import StoredDocument
-from qa.knowledge_base import KnowledgeBase
+from qa.knowledge_base import KnowledgeBase, file_doc_id, free_doc_id
 
 TEXT = "测试市改革方案\n一、目标\n企业开办压缩至1个工作日。\n二、措施\n推行一网通办。"
 
@@ -32,3 +33,29 @@ def test_document_returns_the_whole_text_metadata_and_passages_in_order():
 
 def test_unknown_document_is_none():
     assert _kb().document("missing.txt") is None
+
+
+def test_a_second_file_of_one_name_gets_a_free_name():
+    assert file_doc_id(Path("/tmp/x/.政策.docx")) == "政策.docx"
+    assert free_doc_id("政策.docx", {"政策.docx"}) == "政策（2）.docx"
+    assert free_doc_id("政策.docx", {"政策.docx", "政策（2）.docx"}) == "政策（3）.docx"
+
+
+def test_name_conflicts_and_keep_both_on_a_real_index(tmp_path):
+    from tests.conftest import engine_for_documents
+
+    engine = engine_for_documents(tmp_path, [
+        {"doc_id": "政策.txt", "title": "测试市营商环境方案", "text": "测试市营商环境方案\n一、目标\n企业开办压缩至1个工作日。"},
+        {"doc_id": "其他.txt", "title": "其他", "text": "其他文件的内容，与营商环境无关。"}])
+    kb = engine.knowledge_base
+    same = tmp_path / "upload" / "政策.txt"
+    same.parent.mkdir()
+    same.write_text("测试市营商环境方案\n一、目标\n企业开办压缩至1个工作日。", encoding="utf-8")
+    assert kb.name_conflicts([same]) == [], "the same text under its own name is no conflict"
+    same.write_text("测试市营商环境方案（修订）\n一、目标\n企业开办压缩至半个工作日。", encoding="utf-8")
+    assert kb.name_conflicts([same]) == [{"file": "政策.txt", "doc_id": "政策.txt", "title": "测试市营商环境方案"}]
+    report = kb.add_files([same], on_existing="keep_both")
+    assert report["added"] == ["政策（2）.txt"] and report["updated"] == []
+    docs = {d["doc_id"] for d in kb.documents()}
+    assert docs == {"政策.txt", "政策（2）.txt", "其他.txt"}
+    assert "半个工作日" in kb.document("政策（2）.txt")["text"] and "1个工作日" in kb.document("政策.txt")["text"]

@@ -11,7 +11,7 @@ import pytest
 
 from webui import render
 from webui.feedback import FeedbackLog
-from webui.handlers import ASK_OUTPUTS, Handlers, plain
+from webui.handlers import ASK_OUTPUTS, DELETE_OUTPUTS, UPLOAD_OUTPUTS, Handlers, plain
 
 
 def _answer(no_answer: bool = False) -> dict:
@@ -46,10 +46,10 @@ def test_delete_and_upload_with_nothing_selected_are_notices_not_errors(handlers
     h, _ = handlers
     caplog.set_level(logging.INFO)
     with pytest.warns(UserWarning, match="请先在列表中点击一行"):
-        out = h.delete(None)
-    assert len(out) == 8 and all(isinstance(v, dict) and v.get("__type__") == "update" and len(v) == 1 for v in out)
+        out = h.ask_delete(None)
+    assert len(out) == 3 and all(isinstance(v, dict) and v.get("__type__") == "update" and len(v) == 1 for v in out)
     with pytest.warns(UserWarning, match="请先选择要上传的文件"):
-        assert len(h.upload([])) == 9
+        assert len(h.upload([])) == UPLOAD_OUTPUTS
     assert "Traceback" not in caplog.text
 
 
@@ -146,3 +146,75 @@ def test_sources_cards_have_an_open_button_at_the_citation():
     assert 'class="pqa-open" data-doc="a.txt" data-start="3" data-end="15" data-kind="cite"' in html
     reply = render.reply_html(_answer())
     assert "› 一、节" in reply and "第3–15字" in reply
+
+
+class _KnowledgeBase:
+    """A stand-in knowledge base holding 政策.txt; records what was added and deleted."""
+
+    def __init__(self) -> None:
+        self.docs = [{"doc_id": "政策.txt", "title": "测试市营商环境方案", "chunks": 4}]
+        self.calls: list[tuple] = []
+
+    def documents(self):
+        return list(self.docs)
+
+    def name_conflicts(self, paths):
+        return [{"file": p.name, "doc_id": p.name, "title": "测试市营商环境方案"} for p in paths if p.name == "政策.txt"]
+
+    def add_files(self, paths, progress=None, on_existing="replace"):
+        self.calls.append(("add", [p.name for p in paths], on_existing))
+        name = "政策（2）.txt" if on_existing == "keep_both" else "政策.txt"
+        return {"added": [name] if on_existing == "keep_both" else [], "updated": [] if on_existing == "keep_both"
+                else [name], "removed": [], "skipped": [], "chunks": 40, "seconds": 1.0}
+
+    def delete_document(self, doc_id, progress=None):
+        self.calls.append(("delete", doc_id))
+        return {"added": [], "updated": [], "removed": [doc_id], "skipped": [], "chunks": 36, "seconds": 0.5}
+
+
+@pytest.fixture
+def kb_handlers(tmp_path):
+    kb = _KnowledgeBase()
+    engine = SimpleNamespace(knowledge_base=kb)
+    return Handlers(lambda: engine, FeedbackLog(tmp_path / "feedback.jsonl")), kb, tmp_path
+
+
+def _visible(update) -> bool:
+    return isinstance(update, dict) and update.get("visible") is True
+
+
+def test_an_upload_named_like_a_document_asks_replace_or_keep_both(kb_handlers):
+    h, kb, tmp_path = kb_handlers
+    upload = tmp_path / "政策.txt"
+    upload.write_text("测试市营商环境方案（修订）\n新的内容。", encoding="utf-8")
+    out = h.upload([str(upload)])
+    assert len(out) == UPLOAD_OUTPUTS and kb.calls == [], "nothing is added before the user chooses"
+    box, note, pending = out[-3:]
+    assert _visible(box) and "政策.txt" in note and "测试市营商环境方案" in note and "政策（2）.txt" in note
+    kept = h.upload_keep_both(pending)
+    assert kb.calls == [("add", ["政策.txt"], "keep_both")]
+    assert len(kept) == UPLOAD_OUTPUTS and kept[-3]["visible"] is False and kept[-1] is None
+    h.upload_replace(pending)
+    assert kb.calls[-1] == ("add", ["政策.txt"], "replace")
+    cancelled = h.upload_cancel()
+    assert len(cancelled) == UPLOAD_OUTPUTS and "已取消" in cancelled[0] and cancelled[-3]["visible"] is False
+    assert len(kb.calls) == 2
+
+
+def test_an_upload_with_a_new_name_is_added_at_once(kb_handlers):
+    h, kb, tmp_path = kb_handlers
+    upload = tmp_path / "新文件.txt"
+    upload.write_text("新文件的内容。", encoding="utf-8")
+    out = h.upload([str(upload)])
+    assert kb.calls == [("add", ["新文件.txt"], "replace")] and out[-3]["visible"] is False
+
+
+def test_deleting_a_document_asks_for_confirmation(kb_handlers):
+    h, kb, _ = kb_handlers
+    box, note, pending = h.ask_delete("政策.txt")
+    assert _visible(box) and "确定删除《测试市营商环境方案》" in note and pending == "政策.txt"
+    assert kb.calls == [], "nothing is deleted before the confirmation"
+    assert h.cancel_delete()[0]["visible"] is False and kb.calls == []
+    out = h.delete(pending)
+    assert kb.calls == [("delete", "政策.txt")] and len(out) == DELETE_OUTPUTS and out[-3]["visible"] is False
+    assert "已删除" in out[0] and "测试市营商环境方案" in out[0]

@@ -113,7 +113,7 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
             with gr.Tab("知识库", id="kb"):
                 with gr.Row():
                     with gr.Column(scale=3):
-                        docs_table = gr.Dataframe(headers=DOC_HEADERS, value=[], interactive=False, wrap=True,
+                        docs_table = gr.Dataframe(headers=DOC_HEADERS, value=[], interactive=False, wrap=True, elem_id="pqa-docs",
                                                   label="已收录的文件（点击一行可选中以删除）",
                                                   column_widths=["34%", "9%", "7%", "8%", "8%", "14%", "20%"])
                     with gr.Column(scale=2):
@@ -122,10 +122,21 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
                         gr.HTML('<div class="pqa-hint">支持 .txt、.md、.docx、.pdf、.html。'
                                 '加入后即可提问；无法读取、内容为空、过大或与已有文件重复的文件会被拒绝并说明原因。</div>')
                         upload_btn = gr.Button("加入知识库", variant="primary")
+                        with gr.Column(visible=False, variant="panel", elem_id="pqa-name-prompt") as up_box:
+                            up_note = gr.HTML("")
+                            with gr.Row():
+                                up_replace = gr.Button("替换原文件", variant="stop", size="sm", elem_id="pqa-up-replace")
+                                up_keep = gr.Button("两份都保留", variant="primary", size="sm", elem_id="pqa-up-keep")
+                                up_cancel = gr.Button("取消", variant="secondary", size="sm", elem_id="pqa-up-cancel")
                         kb_report = gr.HTML("")
                         with gr.Accordion("删除文件", open=False):
                             del_pick = gr.Dropdown(label="选择文件", choices=[])
                             del_btn = gr.Button("删除所选文件", variant="stop")
+                            with gr.Column(visible=False, variant="panel", elem_id="pqa-delete-prompt") as del_box:
+                                del_note = gr.HTML("")
+                                with gr.Row():
+                                    del_yes = gr.Button("确认删除", variant="stop", size="sm", elem_id="pqa-del-yes")
+                                    del_no = gr.Button("取消", variant="secondary", size="sm", elem_id="pqa-del-no")
                         with gr.Accordion("详细报告（JSON）", open=False):
                             kb_json = gr.JSON(label="报告")
             build_tasks_tab(demo, engine_provider)
@@ -154,10 +165,19 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
 
         kb_outputs = [docs_table, del_pick, f_docs, f_places, f_years, kb_status]
         demo.load(h.load, None, kb_outputs, api_visibility="private")
-        upload_btn.click(h.upload, [upload], [kb_report, kb_json, upload, *kb_outputs], api_visibility="private",
-                         concurrency_limit=1, concurrency_id=KB_WRITE, show_progress_on=[upload])
-        del_btn.click(h.delete, [del_pick], [kb_report, kb_json, *kb_outputs], api_visibility="private",
-                      concurrency_limit=1, concurrency_id=KB_WRITE, show_progress_on=[docs_table])
+        # an upload named like a document already there, and any deletion, ask first (Handlers.upload, ask_delete)
+        up_pending = gr.State(None)   # the files the replace-or-keep-both prompt holds
+        del_pending = gr.State(None)  # the document the delete prompt names
+        up_outputs = [kb_report, kb_json, upload, *kb_outputs, up_box, up_note, up_pending]  # UPLOAD_OUTPUTS
+        kb_write: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": 1, "concurrency_id": KB_WRITE}
+        upload_btn.click(h.upload, [upload], up_outputs, show_progress_on=[upload], **kb_write)
+        up_replace.click(h.upload_replace, [up_pending], up_outputs, show_progress_on=[upload], **kb_write)
+        up_keep.click(h.upload_keep_both, [up_pending], up_outputs, show_progress_on=[upload], **kb_write)
+        up_cancel.click(h.upload_cancel, None, up_outputs, api_visibility="private", queue=False)
+        del_btn.click(h.ask_delete, [del_pick], [del_box, del_note, del_pending], api_visibility="private")
+        del_no.click(h.cancel_delete, None, [del_box, del_note, del_pending], api_visibility="private", queue=False)
+        del_yes.click(h.delete, [del_pending], [kb_report, kb_json, *kb_outputs, del_box, del_note, del_pending],
+                      show_progress_on=[docs_table], **kb_write)  # DELETE_OUTPUTS
         docs_table.select(h.pick_row, None, del_pick, api_visibility="private", queue=False)
 
         # ---- API (gradio_client / REST): plain values in, the engine's dicts out ------------------------

@@ -15,6 +15,7 @@ import gradio as gr
 
 from index.errors import PolicyQAError
 from qa.config import MAX_TOP_K, QAOptions, check_top_k
+from qa.knowledge_base import free_doc_id
 from webui import export, render
 from webui.feedback import FeedbackLog
 
@@ -27,6 +28,8 @@ NO_FILES = "请先选择要上传的文件（.txt、.md、.docx、.pdf、.html�
 NO_DOCUMENT = "请先在列表中点击一行，或在“选择文件”中选出要删除的文档。"
 ASK_OUTPUTS = 10  # chatbot, answers, selected, the six values of the sources panel, the question box
 EXPORT_KEEP_SECONDS = 3600  # exported files are served from Gradio's cache; our copies go after an hour
+UPLOAD_OUTPUTS = 12  # report, JSON, upload box, the six knowledge-base values, the name prompt, its text, its files
+DELETE_OUTPUTS = 11  # report, JSON, the six knowledge-base values, the delete prompt, its text, its document
 
 
 ERROR_TITLE = "出错了"
@@ -60,6 +63,16 @@ def notify(message: str) -> None:
     """A warning toast titled in Chinese, for a click that had nothing to act on."""
     log.info("notice: %s", message)
     gr.Warning(message, title=NOTICE_TITLE)
+
+
+def _prompt_closed() -> tuple:
+    """A prompt box hidden, its text emptied, what it held forgotten."""
+    return gr.update(visible=False), "", None
+
+
+def _paths(files: list[Any] | None) -> list[Path]:
+    """The paths of an upload: Gradio gives file paths (or objects or dicts with a ``path``)."""
+    return [Path(f if isinstance(f, (str, Path)) else getattr(f, "path", None) or f["path"]) for f in files or []]
 
 
 def _added_at(value: Any) -> str:
@@ -296,36 +309,72 @@ class Handlers:
                           for s in report.get("skipped") or []]
         return out
 
-    def _add(self, files: list[Any] | None, progress: gr.Progress) -> dict[str, Any]:
-        paths = [Path(f if isinstance(f, (str, Path)) else getattr(f, "path", None) or f["path"])
-                 for f in files or []]
+    def _add(self, paths: list[Path], progress: Callable[..., Any], on_existing: str = "replace") -> dict[str, Any]:
         if not paths:
             raise user_error(NO_FILES)
         progress(0.0, desc="准备建立索引…")
         try:
-            report = self.engine().knowledge_base.add_files(paths, progress=lambda frac, desc="": progress(float(frac), desc=desc))
+            report = self.engine().knowledge_base.add_files(
+                paths, progress=lambda frac, desc="": progress(float(frac), desc=desc), on_existing=on_existing)
         except Exception as exc:  # noqa: BLE001
             raise user_error(_message(exc)) from None
         return self._public_report(report)
 
     def add_documents_api(self, files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> dict:
-        """Add files to the knowledge base; returns {"added", "updated", "skipped": [{"file", "reason"}], ...}."""
-        return self._add(files, progress)
+        """Add files to the knowledge base; returns {"added", "updated", "skipped": [{"file", "reason"}], ...}.
+        A file named like a document already there replaces it."""
+        return self._add(_paths(files), progress)
 
     def upload(self, files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple:
-        """Index uploaded files; refused files are listed with the engine's reason."""
+        """加入知识库: index the uploaded files; when one is named like a document already there (with other text),
+        ask first whether to replace it or keep both (the prompt holds the files until a choice is made)."""
         if not files:
             notify(NO_FILES)
-            return (gr.skip(),) * 9
-        report = self._add(files, progress)
+            return (gr.skip(),) * UPLOAD_OUTPUTS
+        paths = _paths(files)
+        try:
+            kb = self.engine().knowledge_base
+            conflicts = kb.name_conflicts(paths)
+            taken = {d["doc_id"] for d in self._documents()}
+        except Exception as exc:  # noqa: BLE001
+            raise user_error(_message(exc)) from None
+        if not conflicts:
+            return self._upload(paths, "replace", progress)
+        for conflict in conflicts:
+            conflict["new_name"] = free_doc_id(conflict["doc_id"], taken)
+            taken.add(conflict["new_name"])
+        return (*(gr.skip(),) * (UPLOAD_OUTPUTS - 3), gr.update(visible=True), render.name_conflict_html(conflicts),
+                [str(p) for p in paths])
+
+    def upload_replace(self, pending: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:
+        """替换原文件: the files of the prompt, each replacing the document of its name."""
+        return self._resolve(pending, "replace", progress)
+
+    def upload_keep_both(self, pending: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:
+        """两份都保留: the files of the prompt, a file named like a document added beside it (政策（2）.docx)."""
+        return self._resolve(pending, "keep_both", progress)
+
+    def upload_cancel(self) -> tuple:
+        """取消: nothing is added; the files stay in the upload box (to rename them, say)."""
+        report = render.report_html({"cancelled": True})
+        return (report, *(gr.skip(),) * (UPLOAD_OUTPUTS - 4), *_prompt_closed())
+
+    def _resolve(self, pending: list[str] | None, on_existing: str, progress: Callable[..., Any]) -> tuple:
+        if not pending:
+            notify(NO_FILES)
+            return (gr.skip(),) * (UPLOAD_OUTPUTS - 3) + _prompt_closed()
+        return self._upload([Path(p) for p in pending], on_existing, progress)
+
+    def _upload(self, paths: list[Path], on_existing: str, progress: Callable[..., Any]) -> tuple:
+        report = self._add(paths, progress, on_existing)
         try:
             docs = self._documents()
         except Exception as exc:  # noqa: BLE001
             raise user_error(_message(exc)) from None
-        titles = {d["doc_id"]: d.get("title", "") for d in docs}
         if report["skipped"] and not (report.get("added") or report.get("updated")):
             notify("文件未加入知识库：" + "；".join(s["reason"] for s in report["skipped"]))
-        return (render.report_html(report, "加入", titles), report, None, *self._kb_updates(docs))
+        return (render.report_html(report, "加入", {d["doc_id"]: d.get("title", "") for d in docs}), report, None,
+                *self._kb_updates(docs), *_prompt_closed())
 
     def _delete(self, doc_id: str | None, progress: Callable[..., Any]) -> dict[str, Any]:
         if not doc_id:
@@ -343,12 +392,30 @@ class Handlers:
         """Remove one document (by doc_id) from the knowledge base; returns the engine's report."""
         return self._delete(doc_id, lambda *a, **k: None)
 
-    def delete(self, doc_id: str | None, progress: gr.Progress = gr.Progress()) -> tuple:
+    def ask_delete(self, doc_id: str | None) -> tuple:
+        """删除所选文件: ask before deleting (outputs: the prompt box, its text, the document it is about)."""
         if not doc_id:
             notify(NO_DOCUMENT)
-            return (gr.skip(),) * 8
+            return (gr.skip(),) * 3
         try:
-            titles = {d["doc_id"]: d.get("title", "") for d in self._documents()}
+            doc = next((d for d in self._documents() if d["doc_id"] == doc_id), None)
+        except Exception as exc:  # noqa: BLE001
+            raise user_error(_message(exc)) from None
+        if doc is None:
+            notify(f"知识库中已没有这份文档：{doc_id}")
+            return (gr.skip(),) * 3
+        return gr.update(visible=True), render.delete_prompt_html(doc), doc_id
+
+    def cancel_delete(self) -> tuple:
+        return _prompt_closed()
+
+    def delete(self, doc_id: str | None, progress: gr.Progress = gr.Progress()) -> tuple:
+        """确认删除: delete the document the delete prompt names, and close the prompt."""
+        if not doc_id:
+            notify(NO_DOCUMENT)
+            return (gr.skip(),) * (DELETE_OUTPUTS - 3) + _prompt_closed()
+        try:
+            before = {d["doc_id"]: d.get("title", "") for d in self._documents()}
         except Exception as exc:  # noqa: BLE001
             raise user_error(_message(exc)) from None
         report = self._delete(doc_id, progress)
@@ -356,7 +423,7 @@ class Handlers:
             docs = self._documents()
         except Exception as exc:  # noqa: BLE001
             raise user_error(_message(exc)) from None
-        return (render.report_html(report, "删除", titles), report, *self._kb_updates(docs))
+        return (render.report_html(report, "删除", before), report, *self._kb_updates(docs), *_prompt_closed())
 
     def documents_api(self) -> list[dict]:
         """The documents of the knowledge base: doc_id, title, place, year, kind, chunks, added_at, chars."""

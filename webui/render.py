@@ -300,6 +300,8 @@ def report_html(report: dict[str, Any], verb: str = "加入", titles: dict[str, 
     def names(ids: list[Any]) -> str:
         return esc("、".join(f"《{titles[i]}》" if i in titles else str(i) for i in ids))
 
+    if report.get("cancelled"):
+        return '<div class="pqa-report"><ul><li>已取消上传，知识库没有变化。</li></ul></div>'
     lines = []
     added, updated, skipped = report.get("added") or [], report.get("updated") or [], report.get("skipped") or []
     deleted = report.get("deleted") or report.get("removed") or []
@@ -324,6 +326,24 @@ def report_html(report: dict[str, Any], verb: str = "加入", titles: dict[str, 
     else:
         tail = f'<div class="pqa-report-meta">{" · ".join(meta)}</div>' if meta else ""
     return f'<div class="pqa-report"><ul>{"".join(lines)}</ul>{tail}</div>'
+
+
+def name_conflict_html(conflicts: list[dict[str, Any]]) -> str:
+    """The replace-or-keep-both prompt: each uploaded file named like a document already there."""
+    items = "".join(
+        f'<li>“{esc(c.get("file"))}”：知识库中已有同名文件《{esc(c.get("title") or c.get("doc_id"))}》，内容不同'
+        + (f'（两份都保留时，新文件记为“{esc(c["new_name"])}”）' if c.get("new_name") else "") + '</li>'
+        for c in conflicts)
+    return ('<div class="pqa-prompt"><b>已有同名文件，要替换吗？</b>'
+            f'<ul>{items}</ul>替换后，原文件的内容不再能查到；两份都保留则都可提问和引用。</div>')
+
+
+def delete_prompt_html(doc: dict[str, Any]) -> str:
+    """The delete confirmation: which document, and that it cannot be undone here."""
+    title = doc.get("title") or doc.get("doc_id")
+    return (f'<div class="pqa-prompt"><b>确定删除《{esc(title)}》吗？</b><br>'
+            f'文件“{esc(doc.get("doc_id"))}”及其 {esc(doc.get("chunks") or 0)} 个段落将从知识库中移除，'
+            '之后不能再就它提问；要恢复，需重新上传原文件。</div>')
 
 
 def error_html(message: str) -> str:

@@ -124,6 +124,8 @@ mark.pqa-near { background: #e2e8f0; color: inherit; padding: 1px 2px; border-ra
 .pqa-report li.pqa-ok { color: #15803d; }
 .pqa-report li.pqa-bad { color: #b91c1c; }
 .pqa-report-meta { font-size: 12px; color: var(--body-text-color-subdued); margin-top: 4px; }
+.pqa-prompt { font-size: 14px; line-height: 1.7; }
+.pqa-prompt ul { margin: 4px 0; padding-left: 18px; }
 .pqa-hint { font-size: 13px; color: var(--body-text-color-subdued); line-height: 1.7; }
 .pqa-conf { font-weight: 500; font-size: 12px; border-radius: 10px; padding: 1px 8px; margin-left: 6px; }
 .pqa-conf-high { background: #dcfce7; color: #166534; }
