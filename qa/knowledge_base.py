@@ -121,7 +121,8 @@ class KnowledgeBase:
         documents = dict(existing)
         for document in new_docs:
             documents[document.doc_id] = document
-        return self._rebuild(list(documents.values()), progress, result)
+        # a replaced document's title, place and year are read from its new text, not kept from the old one
+        return self._rebuild(list(documents.values()), progress, result, frozenset(d.doc_id for d in new_docs))
 
     def delete_document(self, doc_id: str, progress: ProgressFn | None = None) -> dict[str, Any]:
         index = self.engine.snapshot().index
@@ -132,9 +133,10 @@ class KnowledgeBase:
         documents = [s.document for d, s in index.documents.items() if d != doc_id]
         return self._rebuild(documents, progress, {"skipped": []})
 
-    def _rebuild(self, documents: list[Document], progress: ProgressFn | None, result: dict[str, Any]) -> dict[str, Any]:
+    def _rebuild(self, documents: list[Document], progress: ProgressFn | None, result: dict[str, Any],
+                 new_ids: frozenset[str] = frozenset()) -> dict[str, Any]:
         engine = self.engine
-        catalog = {d: s.meta for d, s in engine.snapshot().index.documents.items()}
+        catalog = {d: s.meta for d, s in engine.snapshot().index.documents.items() if d not in new_ids}
         for document in documents:
             if document.doc_id in catalog and not document.title:
                 document.title = catalog[document.doc_id].get("title", "")

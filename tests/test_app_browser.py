@@ -298,7 +298,9 @@ def test_upload_in_the_page_indexes_good_files_and_explains_refusals(page, tmp_p
     page.get_by_role("button", name="加入知识库").click()
     report = page.locator(".pqa-report")
     report.wait_for(timeout=120_000)
-    assert "已加入 1 份" in report.inner_text()
+    assert "已加入 1 份文件：《测试市2024年营商环境改革方案》" in report.inner_text()
+    # what happened to this upload, in the header's words: no collection-wide counts, no indexing jargon
+    assert "个段落" in report.inner_text() and "文本块" not in report.inner_text() and "去除重复" not in report.inner_text()
     refused = page.locator(".pqa-report li.pqa-bad").inner_text()
     assert "空文件.txt" in refused and "空" in refused.split("：", 1)[1]
     _wait_for_documents(page, 6)
@@ -336,8 +338,9 @@ def test_an_upload_under_an_existing_name_asks_and_a_deletion_is_confirmed(page,
     prompt.wait_for(state="visible", timeout=30_000)
     page.click("#pqa-up-replace")
     prompt.wait_for(state="hidden", timeout=120_000)
-    page.locator(".pqa-report li.pqa-ok").first.wait_for(timeout=120_000)
-    assert "第三稿" in page.locator("#pqa-docs").inner_text() or "7 份文件" in page.locator("#pqa-kb-status").inner_text()
+    page.wait_for_function("document.querySelector('.pqa-report').innerText.includes('已替换 1 份同名文件')",
+                           timeout=120_000)
+    assert "第三稿" in page.locator("#pqa-docs").inner_text() and "7 份文件" in page.locator("#pqa-kb-status").inner_text()
     # delete the kept copy: a row click picks it, the button asks, 取消 keeps it, 确认删除 removes it
     page.locator("#pqa-docs [role=gridcell]", has_text="测试市营商环境方案（2）.txt").first.click()
     page.get_by_text("删除文件", exact=True).click()

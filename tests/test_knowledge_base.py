@@ -59,3 +59,8 @@ def test_name_conflicts_and_keep_both_on_a_real_index(tmp_path):
     docs = {d["doc_id"] for d in kb.documents()}
     assert docs == {"政策.txt", "政策（2）.txt", "其他.txt"}
     assert "半个工作日" in kb.document("政策（2）.txt")["text"] and "1个工作日" in kb.document("政策.txt")["text"]
+    # replaced: the new text under the old name, with the title read from the new text
+    same.write_text("测试市营商环境方案（第三稿）\n一、目标\n企业开办全程网办。", encoding="utf-8")
+    report = kb.add_files([same], on_existing="replace")
+    assert report["updated"] == ["政策.txt"] and report["added"] == []
+    assert kb.document("政策.txt")["title"] == "测试市营商环境方案（第三稿）"

@@ -218,3 +218,19 @@ def test_deleting_a_document_asks_for_confirmation(kb_handlers):
     out = h.delete(pending)
     assert kb.calls == [("delete", "政策.txt")] and len(out) == DELETE_OUTPUTS and out[-3]["visible"] is False
     assert "已删除" in out[0] and "测试市营商环境方案" in out[0]
+
+
+def test_the_upload_report_speaks_of_the_files_just_uploaded_in_the_headers_words():
+    report = {"added": ["新.docx"], "updated": ["政策.txt"], "removed": [],
+              "skipped": [{"file": "坏.pdf", "reason": "无法读取 PDF 文件"}], "chunks": 1234, "seconds": 3.2,
+              "summary": "文档 6 篇，文本块 1234 个\n新增 1（本次嵌入 3 个文本块）\n去除重复段落 33 处，网页残留 2 处"}
+    docs = {"新.docx": {"doc_id": "新.docx", "title": "新方案", "chunks": 3},
+            "政策.txt": {"doc_id": "政策.txt", "title": "测试市方案", "chunks": 5}}
+    html = render.report_html(report, "加入", docs)
+    for jargon in ("去除重复", "嵌入", "文本块", "网页残留", "1234", "文档 6 篇"):
+        assert jargon not in html, jargon
+    assert "已加入 1 份文件：《新方案》（文件 新.docx，3 个段落）" in html
+    assert "已替换 1 份同名文件" in html and "《测试市方案》（文件 政策.txt，5 个段落）" in html
+    assert "未加入“坏.pdf”：无法读取 PDF 文件" in html and "用时 3.2 秒" in html
+    deleted = render.report_html({"removed": ["政策.txt"], "summary": "文档 5 篇"}, "删除", docs)
+    assert "已删除 1 份文件：《测试市方案》（文件 政策.txt）" in deleted and "文档 5 篇" not in deleted

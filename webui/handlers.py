@@ -373,7 +373,7 @@ class Handlers:
             raise user_error(_message(exc)) from None
         if report["skipped"] and not (report.get("added") or report.get("updated")):
             notify("文件未加入知识库：" + "；".join(s["reason"] for s in report["skipped"]))
-        return (render.report_html(report, "加入", {d["doc_id"]: d.get("title", "") for d in docs}), report, None,
+        return (render.report_html(report, "加入", {d["doc_id"]: d for d in docs}), report, None,
                 *self._kb_updates(docs), *_prompt_closed())
 
     def _delete(self, doc_id: str | None, progress: Callable[..., Any]) -> dict[str, Any]:
@@ -415,7 +415,7 @@ class Handlers:
             notify(NO_DOCUMENT)
             return (gr.skip(),) * (DELETE_OUTPUTS - 3) + _prompt_closed()
         try:
-            before = {d["doc_id"]: d.get("title", "") for d in self._documents()}
+            before = {d["doc_id"]: d for d in self._documents()}
         except Exception as exc:  # noqa: BLE001
             raise user_error(_message(exc)) from None
         report = self._delete(doc_id, progress)

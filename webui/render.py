@@ -293,38 +293,43 @@ def kb_status_html(docs: list[dict[str, Any]] | None, error: str = "") -> str:
     return f'<div class="pqa-status">知识库：{len(docs)} 份文件 · {chunks} 个段落</div>'
 
 
-def report_html(report: dict[str, Any], verb: str = "加入", titles: dict[str, str] | None = None) -> str:
-    """What an upload or delete did, including every refused file and why."""
-    titles = titles or {}
-
-    def names(ids: list[Any]) -> str:
-        return esc("、".join(f"《{titles[i]}》" if i in titles else str(i) for i in ids))
-
+def report_html(report: dict[str, Any], verb: str = "加入", docs: dict[str, dict[str, Any]] | None = None) -> str:
+    """What an upload or a deletion did to the files it was given, in the header's words (份文件, 个段落): each
+    document added, replaced or deleted with its title, file name and passages, each refused file with the reason.
+    ``docs``: the documents by doc_id (after an upload; before a deletion)."""
     if report.get("cancelled"):
         return '<div class="pqa-report"><ul><li>已取消上传，知识库没有变化。</li></ul></div>'
+    docs = docs or {}
+
+    def named(doc_id: Any, passages: bool = True) -> str:
+        doc = docs.get(str(doc_id)) or {}
+        title, chunks = doc.get("title") or "", doc.get("chunks")
+        details = [] if not title or title == doc_id else [f"文件 {doc_id}"]
+        if passages and chunks:
+            details.append(f"{chunks} 个段落")
+        return f"《{esc(title or doc_id)}》" + (f"（{esc('，'.join(details))}）" if details else "")
+
     lines = []
     added, updated, skipped = report.get("added") or [], report.get("updated") or [], report.get("skipped") or []
     deleted = report.get("deleted") or report.get("removed") or []
     if added:
-        lines.append(f'<li class="pqa-ok">已{verb} {len(added)} 份：{names(added)}</li>')
+        lines.append(f'<li class="pqa-ok">已{verb} {len(added)} 份文件：{"、".join(named(d) for d in added)}</li>')
     if updated:
-        lines.append(f'<li class="pqa-ok">已更新 {len(updated)} 份：{names(updated)}</li>')
+        lines.append(f'<li class="pqa-ok">已替换 {len(updated)} 份同名文件，原内容不再保留：'
+                     f'{"、".join(named(d) for d in updated)}</li>')
     if deleted:
-        lines.append(f'<li class="pqa-ok">已删除：{names(deleted)}</li>')
+        lines.append(f'<li class="pqa-ok">已删除 {len(deleted)} 份文件：{"、".join(named(d, False) for d in deleted)}</li>')
     for s in skipped:
         name = str(s.get("file") or s.get("path") or "").replace("\\", "/").rsplit("/", 1)[-1]
-        lines.append(f'<li class="pqa-bad">未{verb}《{esc(name)}》：{esc(s.get("reason"))}</li>')
+        lines.append(f'<li class="pqa-bad">未{verb}“{esc(name)}”：{esc(s.get("reason"))}</li>')
     if not lines:
         lines.append('<li>没有变化。</li>')
     meta = []
-    if report.get("chunks") is not None:
-        meta.append(f"{esc(report['chunks'])} 个段落")
-    if report.get("seconds") is not None:
+    if added or updated:
+        meta.append("现在就可以在“问答”中就它们提问")
+    if report.get("seconds"):
         meta.append(f"用时 {float(report['seconds']):.1f} 秒")
-    if report.get("summary"):  # the engine's own account (counts, time, duplicates removed)
-        tail = f'<div class="pqa-report-meta">{esc(report["summary"])}</div>'
-    else:
-        tail = f'<div class="pqa-report-meta">{" · ".join(meta)}</div>' if meta else ""
+    tail = f'<div class="pqa-report-meta">{esc("；".join(meta))}。</div>' if meta else ""
     return f'<div class="pqa-report"><ul>{"".join(lines)}</ul>{tail}</div>'
 
 
