@@ -173,7 +173,7 @@ def build_from_documents(documents: list[Document], index_dir: Path, config: Ind
                 stored_docs.append(store.StoredDocument(document, digest, old.added_at, meta))
                 continue
             (report.updated if old is not None else report.added).append(document.doc_id)
-            for chunk in chunk_document(document.doc_id, document.text, lines, config):
+            for chunk in chunk_document(document.doc_id, document.text, lines, config, document.title):
                 chunks.append(chunk)
                 vectors.append(None)
                 to_embed.append(len(chunks) - 1)

@@ -3,6 +3,7 @@ splitter with Chinese separators inside a section. Chunks never cross documents,
 or dropped lines, and each one keeps exact offsets into the original text."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -22,8 +23,13 @@ class _Unit:
     has_body: bool = False
 
 
-def _section_units(text: str, lines: list[Line]) -> list[_Unit]:
-    """Group kept lines into contiguous units, each opening at a heading."""
+def _is_title(heading: str, title: str) -> bool:
+    return bool(title) and re.sub(r"\s+", "", heading) == re.sub(r"\s+", "", title)
+
+
+def _section_units(text: str, lines: list[Line], title: str = "") -> list[_Unit]:
+    """Group kept lines into contiguous units, each opening at a heading. A line that is the document's
+    title stays in the text but opens no section: a citation already names the title."""
     tracker = SectionTracker()
     units: list[_Unit] = []
     current: _Unit | None = None
@@ -34,6 +40,13 @@ def _section_units(text: str, lines: list[Line]) -> list[_Unit]:
             continue
         raw = text[line.start:line.end]
         heading = detect_heading(raw)
+        if heading is not None and _is_title(heading.text, title):
+            if current is None:
+                current = _Unit(line.start, line.end, tracker.path)
+                units.append(current)
+            current.end = line.end
+            previous_kept = True
+            continue
         whole = heading is not None and is_whole_line_heading(raw)
         if heading is not None:
             tracker.push(heading)
@@ -95,11 +108,12 @@ def _splitter(config: IndexConfig) -> RecursiveCharacterTextSplitter:
     )
 
 
-def chunk_document(doc_id: str, text: str, lines: list[Line], config: IndexConfig) -> list[Chunk]:
-    """Chunks of one document; ``chunk_id`` is left at -1 and numbered by the index builder."""
+def chunk_document(doc_id: str, text: str, lines: list[Line], config: IndexConfig, title: str = "") -> list[Chunk]:
+    """Chunks of one document; ``chunk_id`` is left at -1 and numbered by the index builder. ``title`` (the
+    document's) is left out of section paths when the text opens with it."""
     splitter = _splitter(config)
     chunks: list[Chunk] = []
-    for unit in _merge_small_units(text, _section_units(text, lines), config.chunk_size):
+    for unit in _merge_small_units(text, _section_units(text, lines, title), config.chunk_size):
         unit_text = text[unit.start:unit.end]
         if len(unit_text) <= config.chunk_size:
             pieces = [(0, unit_text)]

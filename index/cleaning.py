@@ -3,7 +3,7 @@
 Nothing is rewritten: every line is a ``(start, end)`` span of the original text, so the
 chunks built from kept lines slice the original exactly.  Left out (and reported):
 exact repeats of earlier paragraphs (pages that print their article twice) and web
-boilerplate ("-我已经到底线啦-", "暂时没有评论", an empty "相关附件:").
+boilerplate ("-我已经到底线啦-", "暂时没有评论", an empty "相关附件:", a breadcrumb "首页 > 政策文件").
 """
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ _BREAK_RE = re.compile(r"\s*\n\s*|[ \t\u00a0\u2002\u2003\u3000]*\u3000[ \t\u00a0
 _CJK_OR_PUNCT = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’（）()【】《》、：:；;。！？!?…—\-0-9]")
 _SINGLE_SPACE_RE = re.compile(r"[ \t\u00a0\u2002\u2003]")
 
-BOILERPLATE_PATTERNS = [
+# A breadcrumb line: "首页 > 政策文件", "当前位置：首页 >> 通知公告", "您的位置: 首页 / 信息公开"
+BREADCRUMB_RE = re.compile(r"^(?:(?:当前|您的|你的|您现在的|所在)位置\s*[:：]?\s*)?(?:网站)?首页\s*(?:>|＞|»|›|/|→|-)")
+BOILERPLATE_PATTERNS = [BREADCRUMB_RE] + [
     re.compile(p)
     for p in (
         r"^-*\s*我(已经|是有)?到底线啦\s*-*$",

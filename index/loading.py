@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from index.cleaning import BREADCRUMB_RE
 from index.errors import DocumentError
 from index.records import Document, SkippedFile
 
@@ -98,39 +99,95 @@ def _read_pdf(path: Path) -> str:
     return text
 
 
+# class or id tokens of the elements that hold a page's breadcrumb
+_CRUMB_TOKENS = {"breadcrumb", "breadcrumbs", "crumb", "crumbs", "position", "location", "dqwz", "mbx", "curpos",
+                 "weizhi", "current-position", "currentposition"}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "head", "nav", "footer"}
+_BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "ul", "ol",
+               "table", "header", "main", "aside", "blockquote", "pre", "dd", "dt"}
+_VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+              "wbr"}
+_TITLE_SITE_SUFFIX = re.compile(r"\s*[_|｜]\s*|\s+[-–—]\s+")
+
+
+class _HtmlText:
+    """The text of a page, block elements as lines; left out: scripts and styles, the <head> (its <title> is
+    kept apart), <nav>, <footer> and breadcrumb elements (class or id "breadcrumb", "position", …)."""
+
+    def __init__(self, raw: str) -> None:
+        from html.parser import HTMLParser
+
+        self.parts: list[str] = []
+        self.title_parts: list[str] = []
+        skipping: list[str] = []  # tags of the open elements whose text is left out, outermost first
+        in_title = False
+        outer = self
+
+        class Parser(HTMLParser):
+            def handle_starttag(self, tag, attrs):  # noqa: D401 - HTMLParser API
+                nonlocal in_title
+                if tag == "title":
+                    in_title = True
+                if tag == "body" and skipping[:1] == ["head"]:
+                    skipping.clear()  # a <head> left open
+                names = " ".join(value or "" for key, value in attrs if key in ("class", "id")).lower().split()
+                if skipping and tag == skipping[-1]:
+                    skipping.append(tag)  # the same tag nested in a skipped one: count it to find its end
+                elif not skipping and tag not in _VOID_TAGS and (tag in _SKIP_TAGS or _CRUMB_TOKENS & set(names)):
+                    skipping.append(tag)
+                if tag in _BLOCK_TAGS:
+                    outer.parts.append("\n")
+
+            def handle_endtag(self, tag):
+                nonlocal in_title
+                if tag == "title":
+                    in_title = False
+                if skipping and tag == skipping[-1]:
+                    skipping.pop()
+                if tag in _BLOCK_TAGS:
+                    outer.parts.append("\n")
+
+            def handle_data(self, data):
+                if in_title:
+                    outer.title_parts.append(data)
+                elif not skipping:
+                    outer.parts.append(data)
+
+        parser = Parser(convert_charrefs=True)
+        parser.feed(raw)
+        parser.close()
+
+    @property
+    def title(self) -> str:
+        """The page's <title> without the site's name after it ("方案_某某县人民政府" -> "方案")."""
+        title = re.sub(r"\s+", " ", "".join(self.title_parts)).strip()
+        first = _TITLE_SITE_SUFFIX.split(title, maxsplit=1)[0].strip()
+        return first if len(first) >= 4 else title
+
+    def lines(self) -> list[str]:
+        lines = [re.sub(r"[ \t\u3000\xa0]+", " ", line).strip() for line in "".join(self.parts).splitlines()]
+        return [line for line in lines if line and not BREADCRUMB_RE.match(line)]
+
+
+HEADLINE_LINES = 30  # a page's headline is among its first lines; what comes before it is the site's chrome
+
+
 def _read_html(path: Path) -> str:
-    from html.parser import HTMLParser
-
+    """A page's text: its headline once (the <title> when the body does not repeat it), then the body, without
+    the site's header, menus and breadcrumb above the headline."""
     raw, _ = decode_bytes(path.read_bytes(), path.name)
+    page = _HtmlText(raw)
+    lines, title = page.lines(), page.title
 
-    class _TextParser(HTMLParser):
-        BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article"}
+    def same(line: str) -> bool:
+        return bool(title) and re.sub(r"\s+", "", line) == re.sub(r"\s+", "", title)
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.parts: list[str] = []
-            self._skip = 0
-
-        def handle_starttag(self, tag, attrs):  # noqa: D401 - HTMLParser API
-            if tag in ("script", "style", "noscript"):
-                self._skip += 1
-            elif tag in self.BLOCK:
-                self.parts.append("\n")
-
-        def handle_endtag(self, tag):
-            if tag in ("script", "style", "noscript") and self._skip:
-                self._skip -= 1
-            elif tag in self.BLOCK:
-                self.parts.append("\n")
-
-        def handle_data(self, data):
-            if not self._skip:
-                self.parts.append(data)
-
-    parser = _TextParser()
-    parser.feed(raw)
-    lines = [re.sub(r"[ \t\u3000]+", " ", line).strip() for line in "".join(parser.parts).splitlines()]
-    return "\n".join(line for line in lines if line)
+    at = next((i for i, line in enumerate(lines[:HEADLINE_LINES]) if same(line)), None)
+    if at is not None:
+        lines = lines[at:]
+    elif title and not any(title in line for line in lines):
+        lines = [title, *lines]
+    return "\n".join(lines)
 
 
 def read_document_file(path: Path, doc_id: str | None = None, max_bytes: int | None = None) -> Document:

@@ -49,6 +49,7 @@ def headline(text: str, max_chars: int = 60) -> str:
     return cut[:max_chars].strip()
 
 
+PLACE_SUFFIXES = ("省", "市", "区", "县", "州", "旗", "盟", "镇", "乡", "街道", "自治区", "自治州", "自治县")
 NOT_PLACES = {"城市", "中国", "全国", "国家", "地方", "当地", "本地", "各地", "全省", "全市", "全区", "海外", "境外", "国外"}
 
 
@@ -63,9 +64,13 @@ def find_places(text: str, limit: int = 8) -> list[str]:
     for province in PROVINCES:
         if province in norm:
             counts[province] = norm.count(province)
-    for pair in posseg.cut(norm):
+    pairs = list(posseg.cut(norm))
+    for i, pair in enumerate(pairs):
         word = pair.word.strip()
         if pair.flag == "ns" and len(word) >= 2 and word not in NOT_PLACES:
+            following = pairs[i + 1].word if i + 1 < len(pairs) else ""
+            if following in PLACE_SUFFIXES and not word.endswith(PLACE_SUFFIXES):
+                word += following  # jieba cuts an unknown county "云岭县" as 云岭 + 县: the name is 云岭县
             counts[word] = counts.get(word, 0) + 1
     # a short name ("江海") counts toward its full name ("江海区") when both occur
     for name in list(counts):
@@ -104,9 +109,20 @@ def is_national(text: str, title: str = "") -> bool:
                 or any(len(part) <= 12 and _NATIONAL_ISSUER.match(part) for part in signature))
 
 
+# "到2025年", "力争2025年底前", "(2021—2025年)": a year the document aims at, not the year it was written
+_TARGET_BEFORE = re.compile(r"(?<!截)(?:到|至|力争|争取|预计|计划|目标|—|–|－|-|~|～)\s*$")
+_TARGET_AFTER = re.compile(r"^\s*(?:底|末|年底|年末)?\s*(?:前|以前|之前)")
+
+
 def find_year(text: str) -> int | None:
-    match = _DATE_RE.search(text)
-    return int(match.group(1)) if match else None
+    """The first year the text is dated in or speaks of as now; a target year ("到2025年") is not one."""
+    for match in _DATE_RE.finditer(text):
+        if _TARGET_BEFORE.search(text[max(0, match.start() - 4):match.start()]):
+            continue
+        if _TARGET_AFTER.match(text[match.end():match.end() + 6]):
+            continue
+        return int(match.group(1))
+    return None
 
 
 def derive_metadata(doc_id: str, text: str, title: str = "") -> dict[str, Any]:
