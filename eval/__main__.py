@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: the seeds folder)")
     parser.add_argument("--index-dir", type=Path, help="index folder (default: derived from the sources)")
     parser.add_argument("--split", choices=SPLIT_CHOICES, default="all", help="gold split to run (default: all)")
-    parser.add_argument("--out", type=Path, help="folder for report.md, recall_at_k.png and hit_by_type.png")
+    parser.add_argument("--out", type=Path, help="folder for report.md, recall_at_k.png and hit_by_type.png "
+                                                 "(default: eval_out/<collection>, e.g. eval_out/seeds)")
     parser.add_argument("--json", type=Path, help="write metrics, by_type, per_question and config as JSON")
     parser.add_argument("--compare", help="comma-separated retrieval modes to compare, e.g. bm25,dense,hybrid "
                                           "(default: hybrid only)")
@@ -98,10 +99,10 @@ def run_benchmark_cli(settings: EvalSettings) -> int:
     if settings.json:
         report.write_json(settings.json, report.result_to_json(result, config, settings.compare))
         print(f"\nJSON: {settings.json}")
-    if settings.out:
-        names = charts.write_charts(settings.out, result)
-        path = report.write_markdown(settings.out, result, config, names)
-        print(f"Report: {path}")
+    out_dir = settings.out_dir()
+    names = charts.write_charts(out_dir, result)
+    path = report.write_markdown(out_dir, result, config, names)
+    print(f"Report and charts: {path} ({', '.join(names)} beside it)")
     return 0
 
 

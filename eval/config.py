@@ -9,6 +9,7 @@ from qa.config import check_top_k
 
 METHODS = ("hybrid", "bm25", "dense")
 DEFAULT_TOP_K = 10
+DEFAULT_OUT_ROOT = Path("eval_out")  # report.md and charts without --out: eval_out/<collection>/
 
 
 @dataclass
@@ -21,9 +22,19 @@ class EvalSettings:
     embedder: str | None = None           # None: the index's / engine's default
     top_k: int = DEFAULT_TOP_K
     limit: int | None = None              # first N questions of the split
-    out: Path | None = None               # folder for report.md and charts
+    out: Path | None = None               # folder for report.md and charts (None: out_dir())
     json: Path | None = None              # machine-readable results
     show_progress: bool = True
+
+    @property
+    def collection(self) -> str:
+        """The name of the collection run on: ``seeds``, a corpus folder's name, or several joined by "+"."""
+        names = [(p.parent.name if p.suffix.lower() == ".jsonl" else p.name) or "corpus" for p in self.corpora]
+        return "+".join(dict.fromkeys(names)) or "seeds"
+
+    def out_dir(self) -> Path:
+        """Where report.md and the charts go: ``--out``, else ``eval_out/<collection>`` (in the working folder)."""
+        return self.out if self.out is not None else DEFAULT_OUT_ROOT / self.collection
 
     @property
     def compare(self) -> bool:

@@ -218,12 +218,18 @@ def test_reports_from_fake_run(tmp_path: Path) -> None:
     assert "`d9` 市委改革办印发" in failed
 
 
-def test_main_with_fake_engine(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_main_with_fake_engine(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
     table = {g["question"]: (False, g["answers"][0] if g["answers"] else "不知道",
                              [_passage(g["doc"] or "x", "……" + (g["answers"] or ["无"])[0])]) for g in GOLD}
     monkeypatch.setattr(runner, "open_engine", lambda settings: FakeEngine(table))
+    monkeypatch.chdir(tmp_path)
     out_json = tmp_path / "r.json"
     assert main(["--corpus", str(corpus), "--split", "dev", "--json", str(out_json), "--no-progress"]) == 0
+    # without --out, the report and charts go to eval_out/<collection>, and the run says where
+    out_dir = tmp_path / "eval_out" / "tiny"
+    assert {"report.md", "recall_at_k.png", "hit_by_type.png"} <= {p.name for p in out_dir.iterdir()}
+    assert str(Path("eval_out") / "tiny" / "report.md") in capsys.readouterr().out
     payload = json.loads(out_json.read_text(encoding="utf-8"))
     assert [r["id"] for r in payload["per_question"]] == ["t1", "t2", "t5"]
     assert payload["metrics"]["recall@1"] == 1.0 and payload["metrics"]["no_answer_recall"] == 0.0
