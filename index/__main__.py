@@ -1,4 +1,5 @@
-"""``python -m index build|info``: build the index from documents, or describe it."""
+"""``python -m index build|info|export``: build the index from documents, describe it, or copy it
+into OceanBase (``export --to oceanbase://user:password@host:port/db``)."""
 from __future__ import annotations
 
 import argparse
@@ -29,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     info = sub.add_parser("info", help="显示索引清单")
     info.add_argument("--index-dir", type=Path, default=None)
     info.add_argument("--json", action="store_true")
+    export = sub.add_parser("export", help="把索引（含向量，不重新计算）复制到 OceanBase")
+    export.add_argument("--to", required=True, metavar="oceanbase://用户:密码@主机:端口/数据库")
+    export.add_argument("--index-dir", type=Path, default=None)
+    export.add_argument("--replace", action="store_true", help="数据库里已有索引时覆盖它")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     index_dir = args.index_dir or default_index_dir()
@@ -40,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
             report = build_index(args.seeds or [DEFAULT_SEEDS_DIR], index_dir, config, show_progress=not args.quiet)
             print(report.summary())
             print(f"索引已写入：{index_dir}")
+        elif args.command == "export":
+            from index.export import export_index
+
+            print(export_index(index_dir, args.to, replace=args.replace).summary())
         else:
             manifest = read_manifest(index_dir)
             if args.json:

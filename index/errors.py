@@ -30,3 +30,20 @@ class IndexMismatchError(PolicyQAError):
 
 class BuildLockedError(PolicyQAError):
     """Another build holds the index folder's lock."""
+
+
+class BackendError(PolicyQAError):
+    """A database backend (``index.oceanbase``) that cannot be used: a bad address, an
+    unreachable server, a refused login, a missing or foreign schema."""
+
+
+class BackendUnavailableError(BackendError):
+    """The server cannot be reached, or the connection broke."""
+
+
+class BackendAuthError(BackendError):
+    """The server refused the user name or password."""
+
+
+class BackendSchemaError(BackendError):
+    """The database holds no index of ours, or one of another format version."""

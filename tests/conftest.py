@@ -51,3 +51,59 @@ def seed_index_copy(seed_index_dir, tmp_path) -> Path:
     target = tmp_path / "seed-index-copy"
     shutil.copytree(seed_index_dir, target, ignore=shutil.ignore_patterns(".build.lock"))
     return target
+
+
+@pytest.fixture(scope="session")
+def seed_loaded(seed_index_dir):
+    """The session's seed index as ``index.store.load_index`` gives it."""
+    from index.store import load_index
+
+    return load_index(seed_index_dir)
+
+
+@pytest.fixture(scope="session")
+def seed_embed(seed_loaded):
+    """The seed index's query embedder: ``seed_embed(text) -> vector``."""
+    from index.embedders import make_embedder
+
+    embedder = make_embedder(seed_loaded.embedder)
+    return lambda text: embedder.embed_query(text)
+
+
+@pytest.fixture(scope="session")
+def oceanbase_server(tmp_path_factory):
+    """A seekdb server from the pylibseekdb wheel for the whole session (tests/oceanbase_server.py),
+    stopped by its process id at the end, also when a test failed. ``POLICYQA_TEST_BACKEND=
+    oceanbase://user:password@host:port/db`` uses that server instead (its database is replaced)."""
+    import os
+
+    from tests.oceanbase_server import start_seekdb, stop_seekdb
+
+    if os.environ.get("POLICYQA_TEST_BACKEND"):
+        yield None
+        return
+    server = start_seekdb(tmp_path_factory.mktemp("seekdb"))
+    try:
+        yield server
+    finally:
+        stop_seekdb(server)
+
+
+def oceanbase_url(server, database: str) -> str:
+    """The test server's address for ``database`` (the external one's own address, database renamed)."""
+    import os
+
+    external = os.environ.get("POLICYQA_TEST_BACKEND")
+    if external:
+        return external.rsplit("/", 1)[0] + "/" + database
+    return server.url(database)
+
+
+@pytest.fixture(scope="session")
+def oceanbase_seed_url(oceanbase_server, seed_index_dir) -> str:
+    """The session's seed index exported into the test server (``python -m index export``)."""
+    from index.export import export_index
+
+    url = oceanbase_url(oceanbase_server, "policyqa_seeds")
+    export_index(seed_index_dir, url, replace=True)
+    return url
