@@ -1,6 +1,7 @@
 """The page in a real browser: headless Chromium (Debian's /usr/bin/chromium, never a downloaded one) asks a
-question, waits for the highlighted answer and its citation, checks escaping and feedback, and takes a
-screenshot (into ``docs/screenshot.png`` when POLICYQA_UPDATE_SCREENSHOT=1, else a temporary folder)."""
+question, waits for the highlighted answer and its citation, checks escaping and feedback, and takes
+screenshots of the answer, the document view, the no-answer and the knowledge base (into ``docs/`` when
+POLICYQA_UPDATE_SCREENSHOT=1, else a temporary folder)."""
 from __future__ import annotations
 
 import json
@@ -231,6 +232,24 @@ def test_a_long_question_is_cut_for_display_and_a_no_answer_has_no_answer_highli
     assert page.locator("#pqa-sources mark").count() == 0  # the answer's yellow means an answer
 
 
+def test_the_no_answer_view_in_a_fresh_page(browser, app_url, tmp_path):
+    """A question the documents do not answer, alone in a new page: 未找到, the nearest passages as 可能相关."""
+    context = browser.new_context(viewport={"width": 1440, "height": 960}, locale="zh-CN", device_scale_factor=1)
+    page = context.new_page()
+    try:
+        page.goto(app_url[0])
+        page.wait_for_selector("#pqa-question textarea", timeout=60_000)
+        _ask(page, "如何申请美国签证？", 1)
+        page.wait_for_function("document.querySelector('#pqa-sources').innerText.includes('第1问')", timeout=10_000)
+        reply = page.locator("#pqa-chat .pqa-reply").last
+        assert reply.locator(".pqa-none-label").inner_text() == "未找到" and "可能相关" in reply.inner_text()
+        assert "最接近的段落" in page.locator("#pqa-sources").inner_text()
+        page.wait_for_timeout(500)
+        _screenshot(page, "screenshot-no-answer.png", tmp_path, full_page=True)
+    finally:
+        context.close()
+
+
 def test_an_english_browser_gets_the_chinese_page_and_idle_clicks_are_notices(browser, app_url):
     context = browser.new_context(viewport={"width": 1440, "height": 960}, locale="en-US")
     page = context.new_page()
@@ -304,6 +323,8 @@ def test_upload_in_the_page_indexes_good_files_and_explains_refusals(page, tmp_p
     refused = page.locator(".pqa-report li.pqa-bad").inner_text()
     assert "空文件.txt" in refused and "空" in refused.split("：", 1)[1]
     _wait_for_documents(page, 6)
+    page.wait_for_timeout(500)
+    _screenshot(page, "screenshot-knowledge-base.png", tmp_path, full_page=True)
     page.get_by_role("tab", name="问答").click()
 
 
@@ -377,5 +398,21 @@ def test_app_embeds_as_a_web_component_loaded_from_its_own_server(browser, app_u
             page.click("gradio-app #pqa-ask")
             page.wait_for_selector("gradio-app mark.pqa-answer-text", timeout=60_000)
             assert "22" in page.inner_text("gradio-app mark.pqa-answer-text")
+    finally:
+        context.close()
+
+
+def test_the_documented_api_address_opens_the_api_page(browser, app_url):
+    """docs/APP.md names the address of the API description; it opens it, with the app's endpoints."""
+    doc = (REPO_ROOT / "docs" / "APP.md").read_text(encoding="utf-8")
+    address = re.search(r"`http://HOST:PORT/([^`]*)` \(the 通过 API 使用 link", doc)
+    assert address, "docs/APP.md names the API page's address"
+    context = browser.new_context(viewport={"width": 1440, "height": 960}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(app_url[0] + address.group(1))
+        page.locator(".api-name").first.wait_for(timeout=60_000)
+        names = " ".join(page.locator(".api-name").all_inner_texts())
+        assert "/ask" in names and "/add_documents" in names and "/tasks" in names
     finally:
         context.close()

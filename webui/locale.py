@@ -4,7 +4,8 @@ Gradio's frontend (svelte-i18n) picks its language once, from ``navigator.langua
 the app's config, so neither ``gr.I18n`` (its English strings are loaded after custom ones and win) nor a
 ``head=`` script (added after start-up) can change it. This ASGI middleware puts one small script at the top
 of every HTML page the app serves, before Gradio's own module script runs, that reports ``zh-CN`` as the
-browser's language to that page. JSON, files and the event stream pass through untouched.
+browser's language to that page (and makes ``/?view=api`` open the API page, see ``API_VIEW``). JSON, files
+and the event stream pass through untouched.
 """
 from __future__ import annotations
 
@@ -12,12 +13,21 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 LOCALE = "zh-CN"
+# ``/?view=api``: Gradio 6 reads the address at start-up and marks its API page open, but shows it empty (the
+# description is fetched only when its footer link opens it). So the address loses ``view=api`` before Gradio
+# reads it, and once the page is up its own 通过 API 使用 link (``.show-api``) is clicked, which opens it whole.
+API_VIEW = (
+    "(function(){var q=new URLSearchParams(location.search);if(q.get('view')!=='api')return;"
+    "q.delete('view');history.replaceState(null,'',location.pathname+(q.toString()?'?'+q:'')+location.hash);"
+    "var n=0,t=setInterval(function(){var b=document.querySelector('.show-api');"
+    "if(b){clearInterval(t);b.click();}else if(++n>600){clearInterval(t);}},100);})();"
+)
 SCRIPT = (
     "<script>(function(){try{"
     f"Object.defineProperty(navigator,'language',{{configurable:true,get:function(){{return '{LOCALE}'}}}});"
     f"Object.defineProperty(navigator,'languages',{{configurable:true,get:function(){{return ['{LOCALE}','zh']}}}});"
     f"document.documentElement.lang='{LOCALE}';"
-    "}catch(e){}})();</script>"
+    "}catch(e){}})();" + API_VIEW + "</script>"
 ).encode()
 
 Scope = MutableMapping[str, Any]

@@ -326,7 +326,7 @@ def report_html(report: dict[str, Any], verb: str = "加入", docs: dict[str, di
         lines.append('<li>没有变化。</li>')
     meta = []
     if added or updated:
-        meta.append("现在就可以在“问答”中就它们提问")
+        meta.append("现在就可以在“问答”中就新加入的文件提问")
     if report.get("seconds"):
         meta.append(f"用时 {float(report['seconds']):.1f} 秒")
     tail = f'<div class="pqa-report-meta">{esc("；".join(meta))}。</div>' if meta else ""
