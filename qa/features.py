@@ -26,7 +26,7 @@ from qa.answer_types import ORG, asked_unit, asked_unit_pattern, unit_pattern
 from qa.candidates import ENUM_ITEM, RESPONSIBILITY, SHAPES
 from qa.evidence import CandidateBatch, CandidateEvidence, PassageEvidence, QuestionEvidence, names_place
 
-_DIGIT = re.compile(r"[0-9]|[一二三四五六七八九十百千万亿两]+(?:个|项|家|条|次|年|月|日|天|人|所|座|名|批|类|元|亩|公里|%|倍)")
+_DIGIT = re.compile(r"[0-9]|[一二三四五六七八九十百千万亿两]+(?:个|项|家|条|次|年|月|日|天|人|所|座|名|批|类|元|亩|公里|%|倍|岁|位|届|种|级|度)")
 _DATE = re.compile(r"[0-9]{1,4}\s*(年|月|日)|[〇零一二三四五六七八九十]{1,4}(年|月|日)")
 _NOTE_ONLY = re.compile(r"^\s*[（(][^）)]*[）)]\s*[。;；]?\s*$")
 _ASKED = re.compile(r"[？?]\s*[”」]?\s*$")
@@ -211,12 +211,18 @@ def _place_share(places: set[str], *texts: str) -> float:
 
 def p_place_named(q: QuestionEvidence, p: PassageEvidence, r: ReadList) -> float:
     """Share of the places the question names that are in the passage's chunks, section path or
-    title (1 when the question names none)."""
+    title (1 when the question names none, or the document is a national notice: it holds in every
+    place, so "江苏省…免征个人所得税吗" is covered by 国家税务总局's notice)."""
+    if p.meta.get("national"):
+        return 1.0
     return _place_share(q.question.places, p.own_context)
 
 
 def p_place_in_doc(q: QuestionEvidence, p: PassageEvidence, r: ReadList) -> float:
-    """Share of the places the question names that are in the document or its metadata."""
+    """Share of the places the question names that are in the document or its metadata (1 for a
+    national notice, as in ``p_place_named``)."""
+    if p.meta.get("national"):
+        return 1.0
     meta = " ".join([str(p.meta.get("place", "")), *map(str, p.meta.get("places", []))])
     return _place_share(q.question.places, p.doc_norm, meta)
 
@@ -394,12 +400,14 @@ def c_has_figure(b: CandidateBatch) -> np.ndarray:
 
 
 def c_type_fit(b: CandidateBatch) -> np.ndarray:
-    """Whether the span is the kind of thing asked for, on every count the question gives: a
-    figure for a how-many question, the unit it names or measures in ("收费标准" → 元), an entity
-    of the asked type. 1 when all hold, 0 when one fails, 0.5 when the question asks no type.
-    Each part is its own feature too; together they tell the verifier that a near miss
+    """Whether the span is the measure asked for, on every count the question gives: a figure for a
+    how-many question, the unit it names or measures in ("收费标准" → 元). 1 when all hold, 0 when one
+    fails, 0.5 when the question asks for no measure (a list question "哪几座…" asks for items, not a
+    count). Each part is its own feature too; together they tell the verifier that a near miss
     ("停车场22个" for a fee) is not an answer, which the parts alone rarely show it."""
     question = b.q.question
+    if question.wants_list:
+        return np.full(len(b.items), 0.5)
     checks: list[np.ndarray] = []
     if question.wants_number or question.answer_type == "number":
         checks.append(c_has_figure(b))
@@ -407,8 +415,6 @@ def c_type_fit(b: CandidateBatch) -> np.ndarray:
         checks.append(c_asked_unit(b))
     elif unit_pattern(question.normalized) is not None:
         checks.append(c_measured_unit(b))
-    if question.answer_type and question.answer_type != "number":
-        checks.append(c_asked_entity(b))
     if not checks:
         return np.full(len(b.items), 0.5)
     return np.minimum.reduce(checks)
@@ -437,8 +443,11 @@ def c_place_named(b: CandidateBatch) -> np.ndarray:
 
 def c_chunk_place(b: CandidateBatch) -> np.ndarray:
     """Share of the places the question names in the chunk holding the span, its section path or
-    title (1 when it names none): a joined neighbour may be another district's section."""
-    return _names_asked_place(b, lambda c: c.chunk_context)
+    title (1 when it names none, or in a national notice): a joined neighbour may be another
+    district's section."""
+    shares = _names_asked_place(b, lambda c: c.chunk_context)
+    national = np.array([bool(c.passage.meta.get("national")) for c in b.items], dtype=bool)
+    return np.where(national, 1.0, shares) if len(shares) else shares
 
 
 def c_other_place(b: CandidateBatch) -> np.ndarray:
@@ -753,7 +762,7 @@ FEATURE_LABELS: dict[str, str] = {
     "c_shape_note": "答案带有牵头单位", "c_position": "答案在段落中的位置", "c_document_position": "答案在文档中的位置",
     "c_paragraph_start": "答案是段首", "c_heading": "答案是标题", "c_enumeration": "答案中的列举项",
     "c_colon_lead": "答案以冒号引出下文",
-    "c_item_count": "答案列出的项数与所问相符", "c_type_fit": "答案是所问的那类内容（数字、单位、人名等）", "c_count_phrase": "答案提到所问的项数", "c_defines": "答案给出定义", "c_after_asked": "答案紧跟文档中的提问",
+    "c_item_count": "答案列出的项数与所问相符", "c_type_fit": "答案是所问的那种数量（数字与单位）", "c_count_phrase": "答案提到所问的项数", "c_defines": "答案给出定义", "c_after_asked": "答案紧跟文档中的提问",
     "c_asked_coverage": "文档中的提问与所问相符", "c_is_question": "答案本身是问句", "c_note_only": "答案只是括号注释",
     "c_responsibility": "答案含有牵头单位", "c_refers_back": "答案承接上文", "c_next_continues": "下一句接着说",
     "c_gives_cause": "答案说明了原因", "c_org_note_fit": "问牵头单位且答案给出",

@@ -9,8 +9,13 @@ and names tasks in one of three ways:
 * the word 任务 or 工作计划 with a place, a year or a topic:
   "蓬江区2023年有哪些工作计划？", "关于营商环境的任务有哪些".
 
-Anything else (including "江门市2023年推进哪十项重点改革？", which asks for 改革 without a unit or a
-deadline) goes on to the answer model as before; so does a task-list question that no row matches.
+A question that asks for a **counted list** of tasks ("江门市2023年推进哪十项重点改革？": a count, and
+任务, 改革, 项目, 工作, 计划, 举措 or 措施) is answered from the task list when exactly one document holds
+that many tasks of the question's places and years and itself names the count ("十项"): the count the
+question gives is checked against the document's own list, so a near miss (nine rows, or two documents
+of ten) goes to the answer model.
+
+Anything else goes on to the answer model as before; so does a task-list question that no row matches.
 """
 from __future__ import annotations
 
@@ -160,6 +165,20 @@ def task_filter_for(question: Question) -> TaskFilter | None:
     return wanted
 
 
+def counted_tasks(question: Question, index: LoadedIndex) -> list[Task]:
+    """For a question that asks for N tasks ("哪十项重点改革"): the tasks of the one document that has
+    exactly N of the question's places and years and names the count; [] when none or several do."""
+    if question.item_count < 2 or not _ANY_TASK.search(question.normalized):
+        return []
+    wanted = TaskFilter(places=sorted(question.places), years=list(question.years))
+    by_doc: dict[str, list[Task]] = {}
+    for task in select_tasks(index, wanted):
+        by_doc.setdefault(task.doc_id, []).append(task)
+    fits = [tasks for doc_id, tasks in by_doc.items() if len(tasks) == question.item_count
+            and question.count_phrase in _norm(index.documents[doc_id].document.text)]  # it says so itself
+    return fits[0] if len(fits) == 1 else []
+
+
 def row_text(task: Task) -> str:
     """One line of the answer: the task's title, then its lead units and deadline as the text gives them."""
     extras = []
@@ -175,10 +194,9 @@ def answer_task_question(question: Question, index: LoadedIndex, options: QAOpti
     cited by its title's offsets, and each task's paragraph as a passage (title, units and deadline
     highlighted). None when the question is no task-list question or no task matches."""
     wanted = task_filter_for(question)
-    if wanted is None:
-        return None
     within = TaskFilter(doc_ids=list(options.doc_ids), places=list(options.places), years=list(options.years))
-    tasks = [task for task in select_tasks(index, wanted) if matches(task, within, index)]  # and the UI's filters
+    listed = select_tasks(index, wanted) if wanted is not None else counted_tasks(question, index)
+    tasks = [task for task in listed if matches(task, within, index)]  # and the UI's filters
     if not tasks:
         return None
     lines = [f"共 {len(tasks)} 项："] + [f"{k}. {row_text(task)}" for k, task in enumerate(tasks, 1)]

@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.app_process import spawn_app, stop_process
 from index.config import REPO_ROOT
+from tests.app_server import running_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -36,31 +34,8 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def app_url(seed_index_dir, tmp_path_factory):
     """``python app.py`` on a copy of the seed index; yields (url, feedback file)."""
-    import httpx
-
-    work = tmp_path_factory.mktemp("app-browser")
-    index_dir = work / "index"
-    shutil.copytree(seed_index_dir, index_dir, ignore=shutil.ignore_patterns(".build.lock"))
-    feedback = work / "feedback.jsonl"
-    log_path = work / "app.log"
-    with open(log_path, "w", encoding="utf-8") as log_file:
-        process, url, _ = spawn_app(index_dir, feedback, log_file)
-        try:
-            deadline = time.monotonic() + 300
-            while True:
-                if process.poll() is not None:
-                    pytest.fail("app.py exited early:\n" + log_path.read_text(encoding="utf-8")[-3000:])
-                try:
-                    if httpx.get(url, timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail("app.py not ready within 300 s")
-                time.sleep(0.5)
-            yield url, feedback
-        finally:
-            stop_process(process, timeout=20)
+    with running_app(seed_index_dir, tmp_path_factory.mktemp("app-browser")) as app:
+        yield app.url, app.feedback
 
 
 @pytest.fixture(scope="module")

@@ -102,13 +102,22 @@ def test_a_fee_question_is_not_answered_with_a_count(seed_engine):
     assert answer.no_answer or "22个" not in answer.text
 
 
-@pytest.mark.xfail(strict=True, reason="known limitation (docs/ANSWER_MODEL.md): for list questions the ranker "
-                   "prefers a bulleted enumeration over the sentence that lists the items; remove this mark when it passes")
-def test_the_first_example_is_answered_by_the_sentence_that_names_the_ten_projects(seed_engine):
+def test_the_first_example_is_answered_with_the_ten_projects(seed_engine):
+    """The count the question gives ("哪十项") matches the ten projects of the task list."""
     answer = seed_engine.answer("江门市2023年推进哪十项重点改革？")
     assert not answer.no_answer
+    assert answer.text.startswith("共 10 项") and len(answer.citations) == 10
     assert "深化便利华侨华人投资制度改革" in answer.text and "实施重大科技计划项目" in answer.text
     assert "开局之年" not in answer.text
+    text = seed_text("000_81cb9ed457ee8d18.txt")
+    for citation in answer.citations:
+        assert citation.doc_id == "000_81cb9ed457ee8d18.txt"
+        assert text[citation.start:citation.end] == citation.quote
+
+
+def test_a_count_the_task_list_does_not_match_goes_to_the_answer_model(seed_engine):
+    answer = seed_engine.answer("江门市2023年推进哪九项重点改革？")
+    assert not answer.text.startswith("共 ")
 
 
 @pytest.mark.parametrize("question,reason", [

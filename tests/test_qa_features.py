@@ -85,9 +85,15 @@ def test_place_year_and_national_features_check_what_the_question_names():
     q, p, _ = read_text("吉安市2021年普惠小微贷款余额增长多少？", jian, meta=meta)
     assert F.p_year_named(q, p, None) == 0.0 and F.p_doc_year_other(q, p, None) == 1.0
     national = "对参加疫情防控的医务人员取得的临时性工作补助和奖金，免征个人所得税。"
-    q, p, _ = read_text("辽宁省对医务人员的补助免征个人所得税吗？", national, title="财政部 税务总局关于疫情防控税收政策的公告",
+    q, p, b = read_text("辽宁省对医务人员的补助免征个人所得税吗？", national, title="财政部 税务总局关于疫情防控税收政策的公告",
                         meta={"national": True})
-    assert F.p_national(q, p, None) == 1.0 and F.p_place_in_doc(q, p, None) == 0.0
+    assert F.p_national(q, p, None) == 1.0
+    # a national notice holds in every province: it covers the place the question names
+    assert F.p_place_in_doc(q, p, None) == 1.0 and F.p_place_named(q, p, None) == 1.0
+    assert one(F.c_chunk_place, q, candidate_at(b, q, p, national)) == 1.0
+    assert one(F.c_place_named, q, candidate_at(b, q, p, national)) == 0.0  # it does not name it
+    q, p, b = read_text("辽宁省对医务人员的补助免征个人所得税吗？", national, title="某市税务局办税指南")
+    assert F.p_place_in_doc(q, p, None) == 0.0 and one(F.c_chunk_place, q, candidate_at(b, q, p, national)) == 0.0
 
 
 def test_definition_and_question_and_answer_features():
@@ -197,6 +203,12 @@ def test_type_fit_needs_every_part_of_what_is_asked():
     assert one(F.c_type_fit, q, candidate_at(b, q, p, "蓬江区接收管理停车场22个，新增停车泊位989个。")) == 1.0
     q, p, b = read_text("蓬江区为什么要建设智慧停车？", PARKING)
     assert one(F.c_type_fit, q, candidate_at(b, q, p, "蓬江区接收管理停车场22个，新增停车泊位989个。")) == 0.5
+    labs = "校区有国家重点实验室和省级实验室。"
+    q, p, b = read_text("校区的高水平实验室有哪几座？", labs)  # a list, not a count
+    assert one(F.c_type_fit, q, candidate_at(b, q, p, labs)) == 0.5
+    fish = "这种鱼体长约20公分。"
+    q, p, b = read_text("这种鱼的体长是多少？", fish)
+    assert one(F.c_type_fit, q, candidate_at(b, q, p, fish)) == 1.0
 
 
 def test_a_count_the_question_names_before_asking_which():

@@ -1,5 +1,7 @@
-"""Quality floors on the seeds' test split, set below what was measured (recall@5 1.000,
-mrr@10 0.963, answer_hit@1 0.933 at 73 characters; README), so regressions fail CI."""
+"""Quality floors on the seeds' test split (never trained on), set below what was measured with the
+learned answer model (recall@5 1.000, answer_hit@1 0.842 at 70 characters, no-answer F1 0.375; README),
+so regressions fail CI. The hand-written rules had answer_hit@1 0.933 and no-answer F1 0.118 here: the
+model declines more, answerable and unanswerable questions alike."""
 from __future__ import annotations
 
 import pytest
@@ -16,5 +18,6 @@ def test_seed_test_split_quality_floors(seed_engine):
     metrics = result.metrics["hybrid"]
     assert metrics["recall@5"] >= 0.95
     assert metrics["mrr@10"] >= 0.90
-    assert metrics["answer_hit@1"] >= 0.85
+    assert metrics["answer_hit@1"] >= 0.80
+    assert metrics["no_answer_f1"] >= 0.30
     assert metrics["answer_chars_mean"] <= 80
