@@ -227,3 +227,129 @@ def test_settings_reject_bad_scales() -> None:
     with pytest.raises(ValueError, match="--scales must be comma-separated integers"):
         BenchSettings(scales="1,ten").validate()
     assert BenchSettings(scales="10,1,10").scale_list() == [1, 10]
+
+
+# ----- --backend oceanbase --------------------------------------------------------------------------
+
+def test_backend_argument_is_parsed_and_checked() -> None:
+    from eval.bench.__main__ import parse_args
+
+    settings = parse_args(["--backend", "oceanbase", "--no-baseline", "--scales", "1"])
+    assert settings.backend == "oceanbase" and settings.baseline is False
+    settings.validate()
+    assert parse_args([]).backend == "" and BenchSettings().backend_url("policyqa_x1") is None
+    with pytest.raises(ValueError, match="--backend must be oceanbase"):
+        BenchSettings(backend="mysql://root@127.0.0.1/db").validate()
+    with pytest.raises(ValueError, match="--backend"):
+        BenchSettings(backend="oceanbase://127.0.0.1:2881/").validate()  # no user, no database
+
+
+def test_backend_url_is_one_database_per_scale() -> None:
+    given = BenchSettings(backend="oceanbase://bench:s3cret@10.0.0.5:2881/policyqa")
+    assert given.backend_url("policyqa_x10") == "oceanbase://bench:s3cret@10.0.0.5:2881/policyqa_x10"
+
+    class Server:
+        def url(self, database: str) -> str:
+            return f"oceanbase://root@127.0.0.1:40000/{database}"
+
+    local = BenchSettings(backend="oceanbase")
+    assert local.backend_url("policyqa_x100", Server()) == "oceanbase://root@127.0.0.1:40000/policyqa_x100"
+
+
+def test_report_has_the_backend_comparison(tmp_path) -> None:
+    from eval.bench.markdown import backend_rows, render
+
+    scale = _fake_scale(1)
+    scale["query_oceanbase"] = {**scale["query"], "chunks": 90, "server_rss_after_run_mb": 420.0, "rss_after_run_mb": 500.0}
+    scale["export"] = {"chunks": 90, "export_s": 3.0, "timings": {"tokenize_s": 1.0, "write_s": 0.5, "index_s": 1.5},
+                       "chunks_per_s": 30.0, "peak_rss_mb": 200.0, "server_rss_after_mb": 400.0}
+    result = {"started_at": "t0", "finished_at": "t1", "answerable": 10, "scales": [scale],
+              "settings": {"command": "python -m eval.bench --backend oceanbase", "questions": 10, "clients": 8, "repeats": "2"},
+              "server": {"kind": "seekdb", "parameters": {"memory_limit": "4G"}},
+              "environment": {"cpu": "cpu", "cores": 2, "ram_gib": 8.0, "os": "Linux", "python": "3.11", "packages": {},
+                              "git": "abc", "loadavg_start": 1.0, "loadavg_end": 1.0}, "extrapolation": {}}
+    rows = backend_rows(result)
+    assert [r[1] for r in rows] == ["embedded (folder: FAISS + bm25s)", "OceanBase"] and rows[1][-3:-1] == ["500", "420"]
+    text = render(result)
+    assert "## Backends: the embedded folder index against OceanBase" in text and "memory_limit=4G" in text
+    assert "| ×1 | 90 | 3.0 | 1.0 | 0.5 | 1.5 | 30.0 |" in text
+    assert "OceanBase" not in render({**result, "scales": [_fake_scale(1)]})  # no backend run, no section
+
+
+@pytest.mark.slow
+def test_a_small_backend_run_on_the_seeds(tmp_path) -> None:
+    """The whole ``--backend oceanbase`` path on the seeds ×1 with 3 questions: a seekdb of its own,
+    stopped afterwards (about 2-3 minutes on 2 busy cores: the build embeds the seeds)."""
+    from eval.bench.run import run
+
+    out = tmp_path / "bench"
+    result = run(BenchSettings(scales="1", out=out, questions=3, repeats=1, clients=2, app=False, faiss=False,
+                               baseline=False, backend="oceanbase"))
+    scale = result["scales"][0]
+    assert scale["export"]["chunks"] == scale["build"]["chunks"] == scale["query_oceanbase"]["chunks"]
+    assert scale["query_oceanbase"]["backend"] == "oceanbase" and scale["query"]["backend"] == "embedded"
+    assert scale["query_oceanbase"]["server_rss_after_run_mb"] > 0
+    assert scale["query_oceanbase"]["concurrent"]["errors"] == 0
+    assert scale["query_oceanbase"]["recall@5"] == scale["query"]["recall@5"]
+    import psutil
+
+    assert not psutil.pid_exists(result["server"]["pid"]) or psutil.Process(result["server"]["pid"]).status() == "zombie"
+    assert "## Backends" in (out / "bench.md").read_text(encoding="utf-8")
+
+
+# ----- eval.bench.vector_scale ----------------------------------------------------------------------
+
+def test_vector_scale_arguments_are_checked() -> None:
+    from eval.bench.vector_scale import ScaleSettings, parse_args
+
+    settings = parse_args(["--rows", "250000", "--checkpoints", "1000,500000", "--indexes", "before"])
+    assert settings.checkpoint_list() == [1000, 250000] and settings.indexes == "before"
+    with pytest.raises(ValueError, match="--rows"):
+        ScaleSettings(rows=0).validate()
+    with pytest.raises(ValueError, match="--backend must be oceanbase"):
+        ScaleSettings(backend="postgres://x").validate()
+    with pytest.raises(ValueError, match="--indexes must be after or before"):
+        ScaleSettings(indexes="never").validate()
+
+
+def test_vector_scale_data_is_deterministic_and_shaped_like_chunks() -> None:
+    from eval.bench.vector_scale import ScaleSettings, Synthetic, vector_literals, word
+
+    settings = ScaleSettings(dim=16, vocabulary=5000, clusters=10)
+    vectors, ids = Synthetic(settings).batch(100, 50)
+    again, ids_again = Synthetic(settings).batch(100, 50)
+    assert np.array_equal(vectors, again) and all(np.array_equal(a, b) for a, b in zip(ids, ids_again))
+    assert vectors.shape == (50, 16) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert 100 < np.mean([len(i) for i in ids]) < 200 and max(int(i.max()) for i in ids) < 5000
+    assert len({word(i) for i in range(5000)}) == 5000 and all(len(word(i)) == 2 for i in (0, 2899, 2900, 4999))
+    literal = vector_literals(vectors[:1])[0]
+    assert literal.startswith("[") and literal.endswith("]")
+    assert np.allclose([float(x) for x in literal[1:-1].split(",")], vectors[0], atol=1e-6)
+
+
+def test_vector_scale_exact_top_is_the_true_neighbours() -> None:
+    from eval.bench.vector_scale import _exact_top
+
+    rng = np.random.default_rng(3)
+    data = rng.standard_normal((300, 8)).astype(np.float32)
+    queries = rng.standard_normal((20, 8)).astype(np.float32)
+    assert np.array_equal(_exact_top(queries, data, 10), np.argsort(-(queries @ data.T), axis=1)[:, :10])
+
+
+def test_vector_scale_on_a_small_table(tmp_path) -> None:
+    """The whole run on 2,000 rows: its own seekdb, both indexes used, the HNSW finds the neighbours,
+    the server stopped and its folder removed (about 15-30 s)."""
+    import psutil
+
+    from eval.bench.vector_scale import ScaleSettings, run
+
+    result = run(ScaleSettings(rows=2000, queries=10, memory_limit="2G", datafile_size="1G", log_disk_size="2G",
+                               out=tmp_path))
+    point = result["checkpoints"][-1]
+    assert result["rows_reached"] == point["rows"] == 2000
+    assert point["dense_uses_index"] and point["lexical_uses_index"]
+    assert point["dense_recall@10"] > 0.8 and point["lexical_rows_mean"] > 0
+    assert point["search_step_ms"]["n"] == 10
+    pid = result["server"]["pid"]
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+    assert "| 2,000 |" in (tmp_path / "vector_scale.md").read_text(encoding="utf-8")

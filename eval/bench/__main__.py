@@ -24,6 +24,13 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchSettings:
     parser.add_argument("--reuse", type=Path, help="previous bench.json whose scales are reported, not re-measured")
     parser.add_argument("--no-app", dest="app", action="store_false", help="skip the app.py start-up and API load test")
     parser.add_argument("--no-faiss", dest="faiss", action="store_false", help="skip the flat/HNSW sweep")
+    parser.add_argument("--no-baseline", dest="baseline", action="store_false",
+                        help="skip the naive baseline (it embeds its own chunks: ×100 takes ~25 min more)")
+    parser.add_argument("--backend", default=defaults.backend,
+                        help="also time the questions on OceanBase: 'oceanbase' starts a local seekdb from the "
+                             "pylibseekdb wheel for the run; oceanbase://user:pw@host:port/db uses that server "
+                             "(one database per scale, db_x1, db_x10, …, replaced)")
+    parser.add_argument("--seekdb-memory", default=defaults.seekdb_memory, help="memory_limit of the local seekdb")
     parser.add_argument("--keep-indexes", action="store_true", help="keep the generated corpora and indexes")
     parser.add_argument("--render", type=Path, help="re-render bench.md and plots from this bench.json into --out")
     return BenchSettings(**vars(parser.parse_args(argv)))
@@ -41,10 +48,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             result = run(settings, "python -m eval.bench " + " ".join(argv))
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
-    from eval.bench.markdown import summary_rows
+    from eval.bench.markdown import backend_rows, summary_rows
 
     print(f"wrote {settings.out / 'bench.md'}")
     for row in summary_rows(result):
+        print(" | ".join(str(c) for c in row))
+    for row in backend_rows(result):
         print(" | ".join(str(c) for c in row))
 
 

@@ -117,8 +117,9 @@ def render(result: dict[str, Any]) -> str:
     out += [f"## {settings['clients']} concurrent clients", ""]
     rows = []
     for s in result["scales"]:
-        for label, key in (("ours, threads → engine.answer", "query.concurrent"), ("baseline, threads", "baseline.concurrent"),
-                           ("ours, gradio_client → app.py /ask", "app")):
+        for label, key in (("ours, threads → engine.answer", "query.concurrent"),
+                           ("ours on OceanBase, threads → engine.answer", "query_oceanbase.concurrent"),
+                           ("baseline, threads", "baseline.concurrent"), ("ours, gradio_client → app.py /ask", "app")):
             c = dig(s, key) or {}
             if c.get("requests"):
                 rows.append([f"×{s['scale']}", label, _f(c["requests"]), _f(c["throughput_qps"], 2),
@@ -131,6 +132,7 @@ def render(result: dict[str, Any]) -> str:
         rows.append([f"×{s['scale']}", _f(app.get("startup_to_first_answer_s"), 2), _f(app.get("rss_after_start_mb"), 0),
                      _f(app.get("rss_after_load_mb"), 0), app.get("error") or app.get("note") or ""])
     out += _table(["scale", "start-up to first answer s", "RSS at start MiB", "RSS after load test MiB", "note"], rows)
+    out += backend_section(result)
     out += _faiss(result)
     out += _extrapolation(result)
     out += ["Plots: `latency_vs_size.png`, `build_time_vs_size.png`, `memory_vs_size.png`, `faiss_flat_vs_hnsw.png`.", ""]
@@ -176,4 +178,58 @@ def _extrapolation(result: dict[str, Any]) -> list[str]:
            "are not modelled.", ""]
     out += _table(["cost", "per 1k chunks", *(f"{k} (≈{ext['chunks_at'][k]:,.0f} chunks)" for k in keys)],
                   [[name, _f(fit["per_1k_chunks"], 2), *(_f(fit["at"][k], 1) for k in keys)] for name, fit in fits.items()])
+    return out
+
+
+BACKENDS = (("embedded (folder: FAISS + bm25s)", "query"), ("OceanBase", "query_oceanbase"))
+
+
+def backend_rows(result: dict[str, Any]) -> list[list[Any]]:
+    """One row per scale and backend: latency, the two search steps, throughput and memory."""
+    rows = []
+    for s in result["scales"]:
+        if not s.get("query_oceanbase"):
+            continue
+        for label, key in BACKENDS:
+            q = s.get(key) or {}
+            rows.append([f"×{s['scale']}", label, _f(q.get("chunks")), _f(q.get("recall@5"), 3),
+                         *(_f(dig(q, f"latency_ms.{p}")) for p in ("p50", "p95", "p99")),
+                         f"{_f(dig(q, 'parts_ms.faiss_ms.p50'), 2)} / {_f(dig(q, 'parts_ms.faiss_ms.p95'), 2)}",
+                         f"{_f(dig(q, 'parts_ms.bm25_ms.p50'), 2)} / {_f(dig(q, 'parts_ms.bm25_ms.p95'), 2)}",
+                         f"{_f(dig(q, 'concurrent.throughput_qps'), 2)} ({_f(dig(q, 'concurrent.latency_ms.p95'), 0)}, "
+                         f"{_f(dig(q, 'concurrent.errors'))})",
+                         _f(q.get("load_s"), 2), _f(q.get("rss_after_run_mb"), 0), _f(q.get("server_rss_after_run_mb"), 0),
+                         f"{_f(dig(q, 'loadavg_1m.before'), 2)} / {_f(dig(q, 'loadavg_1m.after'), 2)}"])
+    return rows
+
+
+def backend_section(result: dict[str, Any]) -> list[str]:
+    """``--backend oceanbase``: the same questions through both backends, and the export."""
+    if not any(s.get("query_oceanbase") for s in result["scales"]):
+        return []
+    server = result.get("server") or {}
+    settings = result["settings"]
+    out = ["## Backends: the embedded folder index against OceanBase", "",
+           f"Server: {server.get('kind', '–')}"
+           + (f", {', '.join(f'{k}={v}' for k, v in server['parameters'].items())}" if server.get("parameters") else "")
+           + f". The same {settings['questions']} questions × {dig(result, 'settings.repeats') or '–'} passes, one client, then "
+           f"{settings['clients']} threads on one engine. Search steps as `answer()` times them: dense (`faiss_ms`; on "
+           "OceanBase the HNSW kNN plus the exact scores of lexical candidates) and lexical (`bm25_ms`; on OceanBase "
+           "`MATCH … AGAINST` plus BM25 over the returned tokens). RSS in MiB after the 8-thread run.", ""]
+    out += _table(["scale", "backend", "chunks", "recall@5", "p50 ms", "p95 ms", "p99 ms", "dense p50 / p95 ms",
+                   "lexical p50 / p95 ms", f"q/s, {settings['clients']} threads (p95 ms, errors)", "open s",
+                   "app RSS", "server RSS", "load avg before / after"], backend_rows(result))
+    rows = []
+    for s in result["scales"]:
+        e = s.get("export") or {}
+        if not e:
+            continue
+        t = e.get("timings") or {}
+        rows.append([f"×{s['scale']}", _f(e.get("chunks")), _f(e.get("export_s"), 1), _f(t.get("tokenize_s"), 1),
+                     _f(t.get("write_s"), 1), _f(t.get("index_s"), 1), _f(e.get("chunks_per_s"), 1),
+                     _f(e.get("peak_rss_mb"), 0), _f(e.get("server_rss_after_mb"), 0),
+                     f"{_f(dig(e, 'loadavg_1m.before'), 2)} / {_f(dig(e, 'loadavg_1m.after'), 2)}"])
+    out += ["Export of the folder index (`index.export`, after the folder build above; vectors are copied, not embedded):", ""]
+    out += _table(["scale", "chunks", "export s", "tokenising s", "writing s", "HNSW + full-text index s", "chunks/s",
+                   "export peak RSS MiB", "server RSS after MiB", "load avg before / after"], rows)
     return out

