@@ -11,6 +11,8 @@ Feedback line: ``{"time", "question", "answer", "citations": [{"doc_id", ...}], 
 
 Ids are ``fb-1``, ``fb-2``... in input order, split ``dev``, type ``fact`` (except declined ones).
 Malformed lines are skipped and counted; exact repeats (same question, answers, doc) are dropped.
+A retraction line ``{"time", "retracts": <id>, "question"}`` (the app's 撤销) withdraws the verdict whose
+``id`` it names, wherever that verdict is in the log; both lines become no candidate (counted in ``retracted``).
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ class ConversionResult:
     candidates: list[dict[str, Any]] = field(default_factory=list)
     skipped: int = 0
     duplicates: int = 0
+    retracted: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -86,16 +89,45 @@ def feedback_to_candidate(record: Any, number: int) -> dict[str, Any]:
     return candidate
 
 
-def convert_lines(lines: Iterable[str]) -> ConversionResult:
-    """Convert feedback JSON Lines; blank lines are ignored, malformed ones counted in ``skipped``."""
-    result = ConversionResult()
-    seen: set[tuple[str, tuple[str, ...], str | None]] = set()
+def _parsed(lines: Iterable[str]) -> tuple[list[tuple[int, Any]], set[str], list[str]]:
+    """The lines as (line number, record or the error), the ids retracted, and the problems of retractions."""
+    rows: list[tuple[int, Any]] = []
+    retracted: set[str] = set()
+    problems: list[str] = []
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            candidate = feedback_to_candidate(json.loads(line), len(result.candidates) + 1)
-        except (json.JSONDecodeError, FeedbackError) as exc:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rows.append((lineno, FeedbackError(str(exc))))
+            continue
+        if isinstance(record, dict) and "retracts" in record:
+            if isinstance(record["retracts"], str) and record["retracts"]:
+                retracted.add(record["retracts"])
+            else:
+                problems.append(f"line {lineno}: 'retracts' must name a verdict id, got {record['retracts']!r}")
+            continue
+        rows.append((lineno, record))
+    return rows, retracted, problems
+
+
+def convert_lines(lines: Iterable[str]) -> ConversionResult:
+    """Convert feedback JSON Lines; blank lines are ignored, malformed ones counted in ``skipped``, retracted
+    verdicts (and their retractions) left out and counted in ``retracted``."""
+    result = ConversionResult()
+    seen: set[tuple[str, tuple[str, ...], str | None]] = set()
+    rows, retracted, problems = _parsed(lines)
+    result.skipped, result.problems = len(problems), problems
+    for lineno, record in rows:
+        if isinstance(record, dict) and record.get("id") in retracted:
+            result.retracted += 1
+            continue
+        try:
+            if isinstance(record, FeedbackError):
+                raise record
+            candidate = feedback_to_candidate(record, len(result.candidates) + 1)
+        except FeedbackError as exc:
             result.skipped += 1
             result.problems.append(f"line {lineno}: {exc}")
             continue

@@ -51,6 +51,7 @@ def browser():
 @pytest.fixture(scope="module")
 def page(browser, app_url):
     context = browser.new_context(viewport={"width": 1440, "height": 960}, locale="zh-CN", device_scale_factor=1)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_url[0].rstrip("/"))
     page = context.new_page()
     page.dialogs = []  # any alert() would be an XSS
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
@@ -192,6 +193,33 @@ def test_feedback_on_a_reply_is_written_to_the_log(page, app_url):
     assert records[-1]["question"] == QUESTION
     assert records[-1]["comment"] == "答案正确，出处清楚"
     assert records[-1]["citations"] and "22" in records[-1]["answer"]
+
+
+def test_a_verdict_can_be_undone_and_chosen_again(page, app_url):
+    """撤销 withdraws the verdict just given (the log records the retraction, the gold reader drops the verdict),
+    and ✓ / ✗ can be chosen again."""
+    from eval.feedback import convert_lines
+
+    feedback = app_url[1]
+    undo = page.locator("#pqa-fb-undo")
+    undo.wait_for(state="visible", timeout=10_000)
+    undo.click()
+    page.locator(".pqa-feedback-undone").wait_for(timeout=10_000)
+    page.wait_for_function("!document.querySelector('#pqa-fb-wrong').disabled", timeout=10_000)
+    assert not page.locator("#pqa-fb-right").is_disabled()
+    assert "primary" not in (page.locator("#pqa-fb-right").get_attribute("class") or "")
+    undo.wait_for(state="hidden", timeout=10_000)
+    lines = feedback.read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(records) == 2 and records[1]["retracts"] == records[0]["id"]
+    assert convert_lines(lines).candidates == [], "a withdrawn verdict is no gold candidate"
+    page.click("#pqa-fb-wrong")
+    page.locator(".pqa-feedback-done").wait_for(timeout=10_000)
+    page.wait_for_function("document.querySelector('#pqa-fb-right').disabled", timeout=10_000)
+    assert "primary" in (page.locator("#pqa-fb-wrong").get_attribute("class") or "")
+    lines = feedback.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line).get("verdict") for line in lines] == ["right", None, "wrong"]
+    assert [c["feedback"]["verdict"] for c in convert_lines(lines).candidates] == ["wrong"]
 
 
 def test_a_long_question_is_cut_for_display_and_a_no_answer_has_no_answer_highlight(page):
@@ -355,6 +383,34 @@ def test_an_upload_under_an_existing_name_asks_and_a_deletion_is_confirmed(page,
     assert "已删除" in page.locator(".pqa-report").inner_text()
     assert "测试市营商环境方案（2）.txt" not in page.locator("#pqa-docs").inner_text()
     page.get_by_role("tab", name="问答").click()
+
+
+def _copy(page, reply) -> str:
+    """Click a reply's 复制答案与出处 and read the clipboard."""
+    button = reply.locator("button.pqa-copy")
+    button.click()
+    page.wait_for_function("b => b.textContent === '已复制'", arg=button.element_handle(), timeout=10_000)
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_each_reply_copies_its_own_answer_and_citation_as_plain_text(page):
+    """Every answered reply has a copy button; it copies that reply's answer with its citation (《标题》 › 章节) as
+    plain text, not the bubble's HTML, and not the latest reply's."""
+    page.get_by_role("tab", name="问答").click()
+    replies = page.locator("#pqa-chat .pqa-reply")
+    count = replies.count()
+    _ask(page, "吉安市普惠小微贷款余额年均增长目标是多少？", count + 1)
+    page.locator("#pqa-chat .pqa-reply").nth(count).locator("button.pqa-copy").wait_for(timeout=30_000)
+    latest = page.locator("#pqa-cite textarea").input_value()  # the copy box holds the latest answer
+    first = _copy(page, replies.first)
+    assert first.startswith("“") and "22" in first and "》 › " in first and first.endswith("字）")
+    assert "<" not in first and "查看原文" not in first and first != latest
+    assert _copy(page, replies.nth(count)) == latest
+    # without the clipboard API (plain http on a LAN address is no secure context) the text is still copied
+    page.evaluate("async () => { await navigator.clipboard.writeText(''); "
+                  "navigator.clipboard.writeText = () => Promise.reject(new Error('no secure context')); }")
+    assert _copy(page, replies.first) == first
+    assert page.locator("#pqa-chat .pqa-reply.pqa-none button.pqa-copy").count() == 0  # a no-answer: nothing
 
 
 def test_app_embeds_as_a_web_component_loaded_from_its_own_server(browser, app_url):

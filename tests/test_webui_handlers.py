@@ -11,7 +11,7 @@ import pytest
 
 from webui import render
 from webui.feedback import FeedbackLog
-from webui.handlers import ASK_OUTPUTS, DELETE_OUTPUTS, UPLOAD_OUTPUTS, Handlers, plain
+from webui.handlers import ASK_OUTPUTS, DELETE_OUTPUTS, FEEDBACK_OUTPUTS, UPLOAD_OUTPUTS, Handlers, plain
 
 
 def _answer(no_answer: bool = False) -> dict:
@@ -57,13 +57,13 @@ def test_feedback_before_any_question_is_a_notice(handlers):
     h, log = handlers
     with pytest.warns(UserWarning, match="请先提问"):
         out = h.give_feedback("right", [], -1, "", "")
-    assert len(out) == 6 and not log.exists()
+    assert len(out) == FEEDBACK_OUTPUTS and not log.exists()
 
 
 def test_feedback_is_one_verdict_per_reply_and_the_buttons_show_it(handlers):
     h, log = handlers
     answers = [_answer()]
-    note, _, _, answers, right, wrong = h.give_feedback("wrong", answers, 0, "不对", "")
+    note, _, _, answers, right, wrong, _ = h.give_feedback("wrong", answers, 0, "不对", "")
     assert answers[0]["feedback"] == "wrong" and "错误" in note
     assert wrong == gr.update(interactive=False, variant="primary")
     assert right == gr.update(interactive=False, variant="secondary")

@@ -40,6 +40,35 @@ SCROLL_JS = """() => { setTimeout(() => {
   const m = document.querySelector('#pqa-doc #pqa-cited');
   if (m) m.scrollIntoView({block: 'center'});
 }, 150); }"""
+# 复制答案与出处 on each reply (render.copy_button): copies the hidden lines beside it, the reply's plain text; one
+# listener for the page (composedPath also finds the button inside an embedding page's shadow root). Without a
+# secure context (http on a LAN address) the clipboard API is missing, so a hidden textarea and execCommand copy.
+COPY_JS = """if (!window.pqaCopyReady) {
+  window.pqaCopyReady = true;
+  document.addEventListener('click', (e) => {
+    const b = e.composedPath().find((n) => n.classList && n.classList.contains('pqa-copy'));
+    if (!b) return;
+    e.preventDefault(); e.stopPropagation();
+    const row = b.closest('.pqa-copy-row');
+    const text = row ? Array.from(row.querySelectorAll('.pqa-copy-line'), (n) => n.textContent).join('\\n') : '';
+    const label = b.textContent;
+    const done = (ok) => {
+      b.textContent = ok ? '已复制' : '未能复制，请从“答案与出处”框复制';
+      b.classList.toggle('pqa-copied', ok);
+      setTimeout(() => { b.textContent = label; b.classList.remove('pqa-copied'); }, 1500);
+    };
+    const fallback = () => {
+      const t = document.createElement('textarea');
+      t.value = text; t.setAttribute('readonly', ''); t.style.position = 'fixed'; t.style.opacity = '0';
+      document.body.appendChild(t); t.select();
+      let ok = false;
+      try { ok = document.execCommand('copy'); } catch (err) { ok = false; }
+      t.remove(); done(ok);
+    };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(() => done(true), fallback);
+    else fallback();
+  }, true);
+}"""
 PLACEHOLDER = """<div class="pqa-placeholder"><b>有什么政策问题？</b><br>
 答案逐字摘自知识库中的政策文件，并附带标题、章节和位置。<br>点击下方示例，或直接输入问题。</div>"""
 
@@ -53,7 +82,7 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
         selected = gr.State(-1)  # which answer the sources panel and feedback form refer to
 
         with gr.Row(equal_height=True):
-            gr.HTML(HEADER, scale=4)
+            gr.HTML(HEADER, scale=4, js_on_load=COPY_JS)
             kb_status = gr.HTML(render.kb_status_html(None), scale=1, elem_id="pqa-kb-status")
 
         with gr.Tabs() as tabs:
@@ -89,6 +118,8 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
                                                      min_width=90, interactive=False)
                                 fb_wrong = gr.Button("✗ 错误", elem_id="pqa-fb-wrong", size="sm", scale=0,
                                                      min_width=90, interactive=False)
+                                fb_undo = gr.Button("撤销", elem_id="pqa-fb-undo", size="sm", scale=0,
+                                                    min_width=70, variant="secondary", visible=False)
                             with gr.Row():
                                 fb_comment = gr.Textbox(label="说明（可选）", lines=1, max_lines=4, scale=1,
                                                         placeholder="哪里不对？正确答案是什么？")
@@ -143,7 +174,7 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
 
         # ---- events ----------------------------------------------------------------------------------
         ask_inputs = [question, chatbot, top_k, f_docs, f_places, f_years, answers]
-        panel = [sources, cite_box, fb_passage, fb_note, fb_right, fb_wrong]  # Handlers._panel
+        panel = [sources, cite_box, fb_passage, fb_note, fb_right, fb_wrong, fb_undo]  # Handlers._panel
         ask_outputs = [chatbot, answers, selected, *panel, question]
         gr.on([question.submit, ask_btn.click], h.ask_ui, ask_inputs, ask_outputs,
               api_visibility="private", show_progress="hidden")
@@ -159,9 +190,10 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
         back_btn.click(lambda: gr.Tabs(selected="chat"), None, tabs, api_visibility="private", queue=False)
         answers.change(h.export, [answers], [export_docx, export_md], api_visibility="private", queue=False)
         fb_inputs = [answers, selected, fb_comment, fb_passage]
-        fb_outputs = [fb_note, fb_comment, fb_passage, answers, fb_right, fb_wrong]
+        fb_outputs = [fb_note, fb_comment, fb_passage, answers, fb_right, fb_wrong, fb_undo]  # FEEDBACK_OUTPUTS
         fb_right.click(lambda *a: h.give_feedback("right", *a), fb_inputs, fb_outputs, api_visibility="private")
         fb_wrong.click(lambda *a: h.give_feedback("wrong", *a), fb_inputs, fb_outputs, api_visibility="private")
+        fb_undo.click(h.undo_feedback, [answers, selected], fb_outputs, api_visibility="private")
 
         kb_outputs = [docs_table, del_pick, f_docs, f_places, f_years, kb_status]
         demo.load(h.load, None, kb_outputs, api_visibility="private")

@@ -26,7 +26,8 @@ INTERNAL_ERROR = "内部错误，问题已记录在服务器日志中，请稍�
 DOC_TAB = "doc"
 NO_FILES = "请先选择要上传的文件（.txt、.md、.docx、.pdf、.html）。"
 NO_DOCUMENT = "请先在列表中点击一行，或在“选择文件”中选出要删除的文档。"
-ASK_OUTPUTS = 10  # chatbot, answers, selected, the six values of the sources panel, the question box
+ASK_OUTPUTS = 11  # chatbot, answers, selected, the seven values of the sources panel, the question box
+FEEDBACK_OUTPUTS = 7  # feedback title, comment, passage, answers, ✓, ✗, 撤销
 EXPORT_KEEP_SECONDS = 3600  # exported files are served from Gradio's cache; our copies go after an hour
 UPLOAD_OUTPUTS = 12  # report, JSON, upload box, the six knowledge-base values, the name prompt, its text, its files
 DELETE_OUTPUTS = 11  # report, JSON, the six knowledge-base values, the delete prompt, its text, its document
@@ -167,7 +168,7 @@ class Handlers:
 
     @staticmethod
     def _panel(answers: list[dict], index: int) -> tuple:
-        """Sources, copy box, passage picker, feedback title and the two verdict buttons for one reply."""
+        """Sources, copy box, passage picker, feedback title, the two verdict buttons and 撤销 for one reply."""
         ans = answers[index] if 0 <= index < len(answers) else None
         if ans and ans.get("error"):
             ans = None
@@ -181,11 +182,11 @@ class Handlers:
 
     @staticmethod
     def _verdict_buttons(enabled: bool, verdict: str) -> tuple:
-        """✓ and ✗: usable once per reply; the one chosen stays marked."""
+        """✓ and ✗: usable once per reply, the one chosen stays marked; 撤销 shows while a verdict stands."""
         def button(name: str) -> Any:
             return gr.update(interactive=enabled and not verdict,
                              variant="primary" if verdict == name else "secondary")
-        return button("right"), button("wrong")
+        return button("right"), button("wrong"), gr.update(visible=enabled and bool(verdict))
 
     def select_reply(self, answers: list[dict], evt: gr.SelectData) -> tuple:
         """Clicking a message shows the sources of that question/answer pair and targets it for feedback."""
@@ -246,30 +247,48 @@ class Handlers:
 
     def give_feedback(self, verdict: str, answers: list[dict], selected: int, comment: str,
                       correct_passage: str) -> tuple:
-        """Record ✓ or ✗ for the selected reply, once; outputs: title, comment, passage, answers, ✓, ✗."""
+        """Record ✓ or ✗ for the selected reply, once (until 撤销); outputs: FEEDBACK_OUTPUTS."""
         answers = list(answers or [])
         if not 0 <= selected < len(answers):
             notify("请先提问，再评价回答。")
-            return (gr.skip(),) * 6
+            return (gr.skip(),) * FEEDBACK_OUTPUTS
         ans = answers[selected]
         if ans.get("error"):
             notify("这一问出错了，没有可评价的回答。")
-            return (gr.skip(),) * 6
+            return (gr.skip(),) * FEEDBACK_OUTPUTS
         if ans.get("feedback"):
-            notify(f"第{selected + 1}问已经评价过了。")
-            return (gr.skip(),) * 6
+            notify(f"第{selected + 1}问已经评价过了；要改，请先点“撤销”。")
+            return (gr.skip(),) * FEEDBACK_OUTPUTS
         a = ans.get("answer") or {}
         try:
-            self.feedback.append(question=ans.get("question", ""), answer=a.get("text", ""),
-                                 citations=a.get("citations") or [], verdict=verdict,
-                                 comment=(comment or "").strip(), correct_passage=(correct_passage or "").strip())
+            record = self.feedback.append(
+                question=ans.get("question", ""), answer=a.get("text", ""), citations=a.get("citations") or [],
+                verdict=verdict, comment=(comment or "").strip(), correct_passage=(correct_passage or "").strip())
         except OSError as exc:
             log.exception("cannot write feedback")
             raise user_error(f"反馈未能保存：{exc.strerror or exc}") from None
-        answers[selected] = {**ans, "feedback": verdict}
+        answers[selected] = {**ans, "feedback": verdict, "feedback_id": record["id"]}
         label = "正确" if verdict == "right" else "错误"
         return (render.feedback_done_html(selected + 1, label), "", gr.update(value=None), answers,
                 *self._verdict_buttons(True, verdict))
+
+    def undo_feedback(self, answers: list[dict], selected: int) -> tuple:
+        """撤销: withdraw the selected reply's verdict (a retraction in the log) so ✓ and ✗ can be chosen again;
+        outputs: FEEDBACK_OUTPUTS."""
+        answers = list(answers or [])
+        ans = answers[selected] if 0 <= selected < len(answers) else {}
+        if not ans.get("feedback"):
+            notify("这条回答还没有评价，没有可撤销的。")
+            return (gr.skip(),) * FEEDBACK_OUTPUTS
+        try:
+            if ans.get("feedback_id"):
+                self.feedback.retract(ans["feedback_id"], ans.get("question", ""))
+        except OSError as exc:
+            log.exception("cannot write feedback")
+            raise user_error(f"撤销未能保存：{exc.strerror or exc}") from None
+        answers[selected] = {k: v for k, v in ans.items() if k not in ("feedback", "feedback_id")}
+        return (render.feedback_undone_html(selected + 1), gr.skip(), gr.skip(), answers,
+                *self._verdict_buttons(True, ""))
 
     # ---- knowledge base --------------------------------------------------------------------------------
 

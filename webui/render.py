@@ -39,6 +39,22 @@ def citations_text(ans: dict[str, Any] | None) -> str:
     return "\n".join(f"“{c.get('quote') or a.get('text') or ''}”（{format_citation(c)}）" for c in cites)
 
 
+COPY_LABEL = "复制答案与出处"
+
+
+def copy_button(ans: dict[str, Any]) -> str:
+    """复制答案与出处 on a reply: the page's script (``webui.blocks.COPY_JS``) copies the hidden lines beside the
+    button, the reply's answer with its citations as plain text (:func:`citations_text`), not the bubble's HTML.
+    (The chat's sanitiser drops ``data-`` attributes, so the text travels as hidden elements.)"""
+    text = citations_text(ans)
+    if not text:
+        return ""
+    lines = "".join(f'<span class="pqa-copy-line">{esc(line)}</span>' for line in text.split("\n"))
+    return (f'<div class="pqa-copy-row"><button type="button" class="pqa-copy" '
+            f'title="复制为纯文本：“原文”（《标题》 › 章节，第起–止字）">{COPY_LABEL}</button>'
+            f'<span class="pqa-copy-text">{lines}</span></div>')
+
+
 def _meta_chips(item: dict[str, Any]) -> str:
     chips = []
     if item.get("place"):
@@ -131,6 +147,7 @@ def reply_html(ans: dict[str, Any]) -> str:
             f'<div class="pqa-label">出处</div><ol class="pqa-cites">{items}</ol>' if cites else "",
             why_html(ans),
             _notes(ans.get("notes")),
+            copy_button(ans),
             '</div>',
         ]
         return "".join(parts)
@@ -281,6 +298,10 @@ def feedback_target_html(ans: dict[str, Any] | None, number: int | None) -> str:
 
 def feedback_done_html(number: int, verdict_label: str) -> str:
     return feedback_title_html(f'<div class="pqa-feedback-done">已记录：第{number}问 · 标记为“{verdict_label}”。谢谢！</div>')
+
+
+def feedback_undone_html(number: int) -> str:
+    return feedback_title_html(f'<div class="pqa-fb-target pqa-feedback-undone">已撤销第{number}问的评价，可以重新选择。</div>')
 
 
 def kb_status_html(docs: list[dict[str, Any]] | None, error: str = "") -> str:

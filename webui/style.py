@@ -120,6 +120,12 @@ mark.pqa-near { background: #e2e8f0; color: inherit; padding: 1px 2px; border-ra
 .pqa-fb-title { font-weight: 600; font-size: 15px; padding: 2px 2px 0; }
 .pqa-fb-target { font-size: 13px; color: var(--body-text-color-subdued); padding: 0 2px; }
 .pqa-feedback-done { color: #15803d; font-size: 13px; padding: 0 2px; }
+.pqa-copy-row { margin-top: 6px; }
+.pqa-copy-text { display: none; }
+.pqa-copy { font-size: 12px; padding: 2px 10px; border: 1px solid var(--border-color-primary); border-radius: 6px;
+            background: var(--background-fill-secondary); color: var(--body-text-color-subdued); cursor: pointer; }
+.pqa-copy:hover { color: var(--body-text-color); }
+.pqa-copy.pqa-copied { color: #15803d; border-color: #15803d; }
 .pqa-report ul { margin: 0; padding-left: 18px; line-height: 1.8; }
 .pqa-report li.pqa-ok { color: #15803d; }
 .pqa-report li.pqa-bad { color: #b91c1c; }
