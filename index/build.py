@@ -79,15 +79,19 @@ def content_hash(document: Document) -> str:
     return hashlib.sha256((document.title + "\0" + document.text).encode("utf-8")).hexdigest()
 
 
-def _previous(index_dir: Path, config: IndexConfig) -> store.LoadedIndex | None:
-    """The live generation when its vectors can be reused with this config, else None."""
-    try:
-        previous = store.load_index(index_dir)
-    except IndexMissingError:
-        return None
-    except (IndexCorruptError, IndexMismatchError) as exc:
-        log.warning("previous index not reusable, rebuilding from scratch: %s", exc)
-        return None
+def _previous(index_dir: Path, config: IndexConfig, given: store.LoadedIndex | None = None) -> store.LoadedIndex | None:
+    """The live generation (or ``given``, one read from a database with its vectors) when its
+    vectors can be reused with this config, else None."""
+    if given is not None:
+        previous = given
+    else:
+        try:
+            previous = store.load_index(index_dir)
+        except IndexMissingError:
+            return None
+        except (IndexCorruptError, IndexMismatchError) as exc:
+            log.warning("previous index not reusable, rebuilding from scratch: %s", exc)
+            return None
     manifest = previous.manifest
     if (manifest.get("embedder", {}).get("spec") != config.embedder
             or manifest.get("chunking") != config.chunking_signature()):
@@ -133,13 +137,14 @@ def _progress(progress: ProgressFn | None, fraction: float, desc: str) -> None:
 def build_from_documents(documents: list[Document], index_dir: Path, config: IndexConfig,
                          catalog: dict[str, dict[str, Any]] | None = None,
                          skipped: list[SkippedFile] | None = None, show_progress: bool = False,
-                         progress: ProgressFn | None = None) -> BuildReport:
-    """Index exactly ``documents`` (the new generation holds these and no others)."""
+                         progress: ProgressFn | None = None, previous: store.LoadedIndex | None = None) -> BuildReport:
+    """Index exactly ``documents`` (the new generation holds these and no others). ``previous``: the
+    index to reuse vectors from instead of ``index_dir``'s live generation (``index.export``)."""
     started = time.perf_counter()
     report = BuildReport(skipped=list(skipped or []))
     catalog = catalog or {}
     with store.build_lock(index_dir):
-        previous = _previous(index_dir, config)
+        previous = _previous(index_dir, config, previous)
         old_docs = previous.documents if previous else {}
         _progress(progress, 0.02, "读取与清洗文档")
         t0 = time.perf_counter()

@@ -1,22 +1,30 @@
 """The index in OceanBase (or seekdb, its single-node edition), over the MySQL protocol (pymysql).
 
-Tables (``FORMAT_VERSION`` 1)::
+The database holds generations of the index (``FORMAT_VERSION`` 2). Fixed tables::
 
-    policyqa_format     one row: the format version; written last by an export, so a half-done
-                        export is no index at all
-    policyqa_meta       name → JSON: the manifest, duplicates, tasks and the BM25 statistics
-    policyqa_documents  one row per document: title, place, year, kind and the whole record
-    policyqa_chunks     one row per chunk: offsets, section, place, year, its text, its jieba
-                        tokens (space-joined, under a full-text index with the ``beng`` parser)
-                        and its vector (VECTOR(dim) under an HNSW index, cosine distance)
+    policyqa_format       one row: the format version (a program of another version refuses the database)
+    policyqa_current      one row: the generation that answers (the pointer); switched by one UPDATE
+                          only when a new generation is complete, so readers never see a half-written one
+    policyqa_generations  one row per generation written or begun: building | complete | abandoned | dropped
+    policyqa_lock         one row: the writer holding the write lease (``index.oceanbase_write``)
+
+and three tables per generation ``N`` (``policyqa_g<N>_meta|documents|chunks``)::
+
+    _meta       name → JSON: the manifest, duplicates, tasks and the BM25 statistics
+    _documents  one row per document: title, place, year, kind and the whole record
+    _chunks     one row per chunk: offsets, section, place, year, its text, its jieba tokens
+                (space-joined, under a full-text index with the ``beng`` parser) and its vector
+                (VECTOR(dim) under an HNSW index, cosine distance)
 
 Dense search is ``ORDER BY cosine_distance(...) APPROXIMATE LIMIT k`` on the HNSW index (exact
 over the allowed documents when a filter is given, as the embedded backend searches every chunk
 then). Lexical search finds candidates with ``MATCH … AGAINST`` over our own tokens, then scores
-them with BM25 from the stored statistics (``index.bm25``), so both backends give one score."""
+them with BM25 from the stored statistics (``index.bm25``), so both backends give one score.
+Writing a generation: ``index.oceanbase_write``."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,13 +47,43 @@ from index.store import LoadedIndex, StoredDocument, dig
 from index.tasks import Task
 
 SCHEME = "oceanbase"
-FORMAT_VERSION = 1
-T_FORMAT, T_META, T_DOCUMENTS, T_CHUNKS = "policyqa_format", "policyqa_meta", "policyqa_documents", "policyqa_chunks"
-TABLES = (T_FORMAT, T_META, T_DOCUMENTS, T_CHUNKS)
+FORMAT_VERSION = 2  # 1: one set of tables, no generations (phase 1)
+T_FORMAT, T_CURRENT, T_GENERATIONS, T_LOCK = "policyqa_format", "policyqa_current", "policyqa_generations", "policyqa_lock"
+FIXED_TABLES = (T_FORMAT, T_CURRENT, T_GENERATIONS, T_LOCK)
+V1_TABLES = ("policyqa_meta", "policyqa_documents", "policyqa_chunks")  # format 1's tables, dropped by a --replace
+GENERATION_TABLE = re.compile(r"policyqa_g(\d+)_(meta|documents|chunks|reuse)")  # _reuse: only while written
 VECTOR_INDEX, FULLTEXT_INDEX = "policyqa_vec", "policyqa_ft"  # HNSW index names may not pass 25 characters
 HNSW = {"m": 16, "ef_construction": 200, "ef_search": 200}
 LEXICAL_POOL = 3  # full-text candidates fetched per lexical hit wanted, then scored by BM25
 _SCHEMA_HINT = "请先导出索引：python -m index export --to {url}"
+
+
+@dataclass(frozen=True)
+class GenerationTables:
+    """The three tables of one generation."""
+
+    generation: int
+
+    @property
+    def meta(self) -> str:
+        return f"policyqa_g{self.generation}_meta"
+
+    @property
+    def documents(self) -> str:
+        return f"policyqa_g{self.generation}_documents"
+
+    @property
+    def chunks(self) -> str:
+        return f"policyqa_g{self.generation}_chunks"
+
+    @property
+    def reuse(self) -> str:
+        """new chunk id → the chunk of the generation before whose vector it takes (while being written)."""
+        return f"policyqa_g{self.generation}_reuse"
+
+    @property
+    def names(self) -> tuple[str, str, str, str]:
+        return self.meta, self.documents, self.chunks, self.reuse
 
 
 @dataclass(frozen=True)
@@ -90,8 +128,9 @@ def _mask(url: str) -> str:
     return url
 
 
-def connect(url: BackendURL, use_database: bool = True) -> Any:
-    """A pymysql connection (autocommit, utf8mb4); errors become ``BackendError``s in Chinese."""
+def connect(url: BackendURL, use_database: bool = True, timeout: int = 120) -> Any:
+    """A pymysql connection (autocommit, utf8mb4; ``timeout`` seconds for one statement's reply);
+    errors become ``BackendError``s in Chinese."""
     try:
         import pymysql
     except ImportError as exc:  # pragma: no cover - in requirements.txt
@@ -99,7 +138,7 @@ def connect(url: BackendURL, use_database: bool = True) -> Any:
     try:
         return pymysql.connect(host=url.host, port=url.port, user=url.user, password=url.password,
                                database=url.database if use_database else None, charset="utf8mb4",
-                               autocommit=True, connect_timeout=5, read_timeout=120, write_timeout=120)
+                               autocommit=True, connect_timeout=5, read_timeout=timeout, write_timeout=timeout)
     except pymysql.err.MySQLError as exc:
         raise translate_error(exc, url) from exc
 
@@ -131,10 +170,12 @@ class OceanBaseBackend:
 
     name = "oceanbase"
 
-    def __init__(self, url: BackendURL, stats: Bm25Stats, size: int) -> None:
+    def __init__(self, url: BackendURL, stats: Bm25Stats, size: int, generation: int = 0) -> None:
         self.url = url
         self.stats = stats
         self._size = size
+        self.generation = generation
+        self.tables = GenerationTables(generation)
         self._local = threading.local()
 
     @property
@@ -163,6 +204,10 @@ class OceanBaseBackend:
                 raise translate_error(exc, self.url) from exc
             raise
 
+    def current_generation(self) -> int | None:
+        """The generation the pointer names now (one primary-key read): None when none is complete."""
+        return read_pointer(self)
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
@@ -180,7 +225,7 @@ class OceanBaseBackend:
             clause, params = self._in("doc_id", sorted(doc_ids))
             where = f" WHERE {clause}"
         approximate = " APPROXIMATE" if doc_ids is None else ""
-        sql = (f"SELECT chunk_id, cosine_distance(embedding, %s) AS distance FROM {T_CHUNKS}{where} "
+        sql = (f"SELECT chunk_id, cosine_distance(embedding, %s) AS distance FROM {self.tables.chunks}{where} "
                f"ORDER BY cosine_distance(embedding, %s){approximate} LIMIT {int(k)}")
         return sql, params
 
@@ -197,7 +242,7 @@ class OceanBaseBackend:
         if not ids:
             return np.zeros(0, np.float32)
         clause, params = self._in("chunk_id", ids)
-        rows = self.query(f"SELECT chunk_id, cosine_distance(embedding, %s) FROM {T_CHUNKS} WHERE {clause}",
+        rows = self.query(f"SELECT chunk_id, cosine_distance(embedding, %s) FROM {self.tables.chunks} WHERE {clause}",
                           [vector_literal(vector), *params])
         found = {int(r[0]): 1.0 - float(r[1]) for r in rows}
         return np.array([found.get(i, 0.0) for i in ids], np.float32)
@@ -209,7 +254,7 @@ class OceanBaseBackend:
         if doc_ids is not None:
             clause, params = self._in("doc_id", sorted(doc_ids))
             extra = f" AND {clause}"
-        sql = (f"SELECT chunk_id, tokens, {match} AS relevance FROM {T_CHUNKS} WHERE {match}{extra} "
+        sql = (f"SELECT chunk_id, tokens, {match} AS relevance FROM {self.tables.chunks} WHERE {match}{extra} "
                f"ORDER BY relevance DESC LIMIT {int(pool)}")
         return sql, params
 
@@ -242,7 +287,7 @@ class OceanBaseBackend:
         missing = [i for i in ids if i not in cached]
         if missing and self._known(tokens):
             clause, params = self._in("chunk_id", missing)
-            rows = {int(r[0]): r[1].split(" ") for r in self.query(f"SELECT chunk_id, tokens FROM {T_CHUNKS} WHERE {clause}", params)}
+            rows = {int(r[0]): r[1].split(" ") for r in self.query(f"SELECT chunk_id, tokens FROM {self.tables.chunks} WHERE {clause}", params)}
             self._remember(tokens, rows)
             cached = {**cached, **rows}
         return np.array([self.stats.score(tokens, cached.get(i, [])) for i in ids], np.float32)
@@ -252,13 +297,13 @@ class OceanBaseBackend:
         if not chunk_ids:
             return []
         clause, params = self._in("chunk_id", [int(i) for i in chunk_ids])
-        rows = self.query(f"SELECT chunk_id, doc_id, start_offset, end_offset, chunk_text, section FROM {T_CHUNKS} "
+        rows = self.query(f"SELECT chunk_id, doc_id, start_offset, end_offset, chunk_text, section FROM {self.tables.chunks} "
                           f"WHERE {clause}", params)
         by_id = {int(r[0]): Chunk(int(r[0]), r[1], int(r[2]), int(r[3]), r[4], r[5]) for r in rows}
         return [by_id[int(i)] for i in chunk_ids if int(i) in by_id]
 
     def fetch_document(self, doc_id: str) -> StoredDocument | None:
-        rows = self.query(f"SELECT record FROM {T_DOCUMENTS} WHERE doc_id = %s", [doc_id])
+        rows = self.query(f"SELECT record FROM {self.tables.documents} WHERE doc_id = %s", [doc_id])
         return _stored_document(rows[0][0]) if rows else None
 
     # ----- plans -----------------------------------------------------------------------------------
@@ -281,41 +326,93 @@ def _stored_document(record_json: str) -> StoredDocument:
     return StoredDocument(Document(**record), content_hash, added_at, meta)
 
 
-def load_oceanbase(url: str, expected: dict[str, Any] | None = None) -> LoadedIndex:
-    """Everything answering needs from the database at ``url``; searches go to the server.
-    ``expected`` holds manifest fields that must match, as for ``index.store.load_index``."""
-    parsed = BackendURL.parse(url)
-    backend = OceanBaseBackend(parsed, Bm25Stats({}, 0, 0.0), 0)
-    where = f"数据库 {parsed.database}（{parsed.host}:{parsed.port}）"
+def _where(url: BackendURL) -> str:
+    return f"数据库 {url.database}（{url.host}:{url.port}）"
+
+
+def read_format(backend: OceanBaseBackend) -> int | None:
+    """The database's format version; None when it holds no index of ours (no format table or row)."""
+    tables = {r[0] for r in backend.query("SHOW TABLES")}
+    if T_FORMAT not in tables:
+        return None
     versions = backend.query(f"SELECT format_version FROM {T_FORMAT}")
-    if not versions:
-        raise BackendSchemaError(f"{where} 里的索引没有导出完整。" + _SCHEMA_HINT.format(url=parsed.masked()) + " --replace")
-    if int(versions[0][0]) != FORMAT_VERSION:
-        raise BackendSchemaError(f"{where} 里的索引格式版本 {versions[0][0]} 与程序版本 {FORMAT_VERSION} 不符。"
+    return int(versions[0][0]) if versions else None
+
+
+def read_pointer(backend: OceanBaseBackend) -> int | None:
+    """The generation that answers; None when no generation was ever completed."""
+    rows = backend.query(f"SELECT generation FROM {T_CURRENT} WHERE id = 1")
+    return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+def check_format(backend: OceanBaseBackend) -> None:
+    """Refuse a database without our index or with one of another format version."""
+    url = backend.url
+    version = read_format(backend)
+    if version is None:
+        raise BackendSchemaError(f"{_where(url)} 里没有政策问答索引（缺少表）。" + _SCHEMA_HINT.format(url=url.masked()))
+    if version != FORMAT_VERSION:
+        raise BackendSchemaError(f"{_where(url)} 里的索引格式版本 {version} 与程序版本 {FORMAT_VERSION} 不符。"
+                                 + _SCHEMA_HINT.format(url=url.masked()) + " --replace")
+
+
+def generation_log(backend: OceanBaseBackend) -> list[dict[str, Any]]:
+    """Every generation the database remembers, newest first (``python -m index info --backend``)."""
+    rows = backend.query(f"SELECT generation, state, started_at, finished_at, documents, chunks, note "
+                         f"FROM {T_GENERATIONS} ORDER BY generation DESC")
+    keys = ("generation", "state", "started_at", "finished_at", "documents", "chunks", "note")
+    return [dict(zip(keys, row)) for row in rows]
+
+
+def parse_vector(text: str) -> np.ndarray:
+    return np.array(json.loads(text), dtype=np.float32)
+
+
+def load_oceanbase(url: str | BackendURL, expected: dict[str, Any] | None = None, with_vectors: bool = False,
+                   generation: int | None = None) -> LoadedIndex:
+    """Everything answering needs from the generation that answers at ``url`` (or ``generation``);
+    searches go to the server. ``expected`` holds manifest fields that must match, as for
+    ``index.store.load_index``; ``with_vectors`` also reads every chunk's vector (an incremental build
+    reuses them), which answering does not need."""
+    parsed = url if isinstance(url, BackendURL) else BackendURL.parse(url)
+    backend = OceanBaseBackend(parsed, Bm25Stats({}, 0, 0.0), 0)
+    where = _where(parsed)
+    check_format(backend)
+    current = read_pointer(backend) if generation is None else generation
+    if current is None:
+        raise BackendSchemaError(f"{where} 里还没有完整的索引（第一次导出或构建没有完成）。"
                                  + _SCHEMA_HINT.format(url=parsed.masked()) + " --replace")
-    meta = {name: json.loads(value) for name, value in backend.query(f"SELECT name, value FROM {T_META}")}
+    backend = OceanBaseBackend(parsed, backend.stats, 0, current)
+    tables = backend.tables
+    hint = _SCHEMA_HINT.format(url=parsed.masked()) + " --replace"
+    meta = {name: json.loads(value) for name, value in backend.query(f"SELECT name, value FROM {tables.meta}")}
     manifest = meta["manifest"]
+    manifest["generation"] = current
     for key, value in (expected or {}).items():
         if dig(manifest, key) != value:
             raise IndexMismatchError(f"{where} 里的索引用 {key}={dig(manifest, key)!r} 构建，但当前设置为 {value!r}。")
     documents: dict[str, StoredDocument] = {}
-    for doc_id, record in backend.query(f"SELECT doc_id, record FROM {T_DOCUMENTS} ORDER BY ordinal"):
+    for doc_id, record in backend.query(f"SELECT doc_id, record FROM {tables.documents} ORDER BY ordinal"):
         documents[doc_id] = _stored_document(record)
-    chunks = [Chunk(int(r[0]), r[1], int(r[2]), int(r[3]), r[4], r[5]) for r in backend.query(
-        f"SELECT chunk_id, doc_id, start_offset, end_offset, chunk_text, section FROM {T_CHUNKS} ORDER BY chunk_id")]
+    vector_column = ", embedding" if with_vectors else ""
+    rows = backend.query(f"SELECT chunk_id, doc_id, start_offset, end_offset, chunk_text, section{vector_column} "
+                         f"FROM {tables.chunks} ORDER BY chunk_id")
+    chunks = [Chunk(int(r[0]), r[1], int(r[2]), int(r[3]), r[4], r[5]) for r in rows]
     counts = manifest["counts"]
     if len(chunks) != counts["chunks"] or len(documents) != counts["documents"] or any(
             c.chunk_id != n for n, c in enumerate(chunks)):
-        raise IndexCorruptError(f"{where} 里的索引不完整（文档 {len(documents)}/{counts['documents']}，"
-                                f"文本块 {len(chunks)}/{counts['chunks']}）。" + _SCHEMA_HINT.format(url=parsed.masked()) + " --replace")
+        raise IndexCorruptError(f"{where} 里的第 {current} 代索引不完整（文档 {len(documents)}/{counts['documents']}，"
+                                f"文本块 {len(chunks)}/{counts['chunks']}）。" + hint)
     for chunk in chunks[:: max(1, len(chunks) // 50)]:
         stored = documents.get(chunk.doc_id)
         if stored is None or stored.document.text[chunk.start:chunk.end] != chunk.text:
-            raise IndexCorruptError(f"{where} 里的文本块与原文位置不符。" + _SCHEMA_HINT.format(url=parsed.masked()) + " --replace")
+            raise IndexCorruptError(f"{where} 里的文本块与原文位置不符。" + hint)
     lexicon = meta["lexicon"]
     stats = Bm25Stats(lexicon["df"], int(lexicon["n"]), float(lexicon["mean_length"]))
     backend.stats, backend._size = stats, len(chunks)
     tasks = [Task.from_dict(t) for t in meta.get("tasks", [])]
     dim = int(manifest["embedder"]["dim"])
-    return LoadedIndex(Path(parsed.masked()), manifest, documents, chunks, np.zeros((0, dim), np.float32), None, stats,
+    embeddings = (np.vstack([parse_vector(r[6]) for r in rows]).astype(np.float32) if with_vectors and rows
+                  else np.zeros((0, dim), np.float32))
+    return LoadedIndex(Path(parsed.masked()), manifest, documents, chunks, embeddings, None, stats,
                        meta.get("duplicates", {}), tasks, backend)

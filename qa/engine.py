@@ -17,7 +17,7 @@ import numpy as np
 from index.build import ProgressFn, build_index, catalog_for, refresh_metadata
 from index.config import DEFAULT_SEEDS_DIR, REPO_ROOT, IndexConfig, default_index_dir
 from index.embedders import Embedder, make_embedder
-from index.errors import IndexMissingError, PolicyQAError
+from index.errors import BackendSchemaError, IndexMissingError, PolicyQAError
 from index.store import LoadedIndex, current_generation, load_index
 from qa.answer_model import AnswerModel
 from qa.citing import MESSAGES, compose_answer, no_answer
@@ -69,6 +69,8 @@ class QAEngine:
 
             self._reranker = CrossEncoderReranker(config.retrieval.reranker)
         self._snapshot: Snapshot | None = None
+        self.backend_url: str | None = None  # set on a database backend: the engine follows its generations
+        self._refresh_lock = threading.Lock()
         self.install(index)
 
     # ----- loading -------------------------------------------------------------------------------
@@ -81,8 +83,10 @@ class QAEngine:
         Without either, the default index builds itself from ``seeds/`` when it does not exist;
         an explicit ``index_dir`` that holds no index is an error (a mistyped folder must not
         answer from another collection). With ``backend`` (``oceanbase://user:password@host:port/db``,
-        filled by ``python -m index export``) the index is read from that database and every search
-        goes to it; its documents cannot be changed from the engine yet."""
+        filled by ``python -m index export`` or ``build --backend``) the generation that answers there is
+        read and every search goes to the server; the engine keeps no index folder, switches to a newer
+        generation at the next question after it is written (by any process), and its knowledge base
+        writes documents as a new generation (``qa.knowledge_base.BackendKnowledgeBase``)."""
         config = config or QAConfig()
         model = AnswerModel.load(config.answer_model) if load_model else None  # before any build: fail fast
         if backend:
@@ -118,14 +122,44 @@ class QAEngine:
     def _open_backend(cls, backend: str, embedder: str | None, config: QAConfig, model: AnswerModel | None,
                       load_model: bool, index_dir: Path | None, sources: list[Path] | Path | None) -> QAEngine:
         from index.oceanbase import load_oceanbase
+        from qa.knowledge_base import BackendKnowledgeBase
 
         if index_dir is not None or sources:
             raise PolicyQAError("使用 OceanBase 后端时不能同时指定索引目录或文档来源；"
-                                "请先 python -m index build，再 python -m index export --to 后端地址。")
+                                "文档请用 python -m index build --backend 后端地址 --seeds 文件夹 写入数据库。")
         index = load_oceanbase(backend, expected={"embedder.spec": embedder} if embedder else None)
         engine = cls(index.folder, index, config, IndexConfig(embedder=index.embedder), model, load_model)
-        engine.knowledge_base = ReadOnlyKnowledgeBase(engine, backend)
+        engine.backend_url = backend
+        engine.knowledge_base = BackendKnowledgeBase(engine, backend)
         return engine
+
+    def refresh(self, force: bool = False, wait: bool = False) -> bool:
+        """On a database backend: switch to the generation the pointer names if it is not the one
+        answering (one primary-key read; the new generation is loaded only when it changed). A thread
+        that finds another one loading it answers on the current snapshot meanwhile (unless ``wait``);
+        ``force`` reads the generation again even if it did not change. True if switched."""
+        if self.backend_url is None:
+            return False
+        backend = self.snapshot().index.backend
+        current = backend.current_generation() if backend is not None else None  # type: ignore[attr-defined]
+        if current is None or (current == backend.generation and not force):  # type: ignore[union-attr]
+            return False
+        if not self._refresh_lock.acquire(blocking=force or wait):
+            return False
+        try:
+            from index.oceanbase import load_oceanbase
+
+            answering = self.snapshot().index.backend
+            if answering is not None and answering.generation == current and not force:  # type: ignore[attr-defined]
+                return False
+            started = time.perf_counter()
+            index = load_oceanbase(self.backend_url)
+            self.install(index)
+            log.info("switched to generation %s of the database index in %.2f s", index.manifest.get("generation"),
+                     time.perf_counter() - started)
+            return True
+        finally:
+            self._refresh_lock.release()
 
     def install(self, index: LoadedIndex) -> None:
         """Answer from ``index`` from now on (questions under way finish on their snapshot)."""
@@ -162,9 +196,22 @@ class QAEngine:
 
     # ----- answering -----------------------------------------------------------------------------
     def answer(self, question: str, options: QAOptions | None = None) -> Answer:
-        """Answer one question. Never raises for any question text."""
+        """Answer one question. Never raises for any question text (a database backend that cannot be
+        reached raises its ``BackendError``). On a database backend the generation that answers is
+        checked first, and a question whose generation was dropped under it is asked again on the new one."""
         options = options or QAOptions()
         options.validate()
+        if self.backend_url is None:
+            return self._answer(question, options)
+        self.refresh()
+        try:
+            return self._answer(question, options)
+        except BackendSchemaError:
+            if not self.refresh():
+                raise
+            return self._answer(question, options)
+
+    def _answer(self, question: str, options: QAOptions) -> Answer:
         started = time.perf_counter()
         snap = self.snapshot()
         prepared = prepare_question(question, snap.retriever.places)
@@ -203,24 +250,6 @@ class QAEngine:
             for member in hit.joined:  # the cross-encoder scored the joined passage as a whole
                 member.score = score
         hits.sort(key=lambda h: -h.score)
-
-
-class ReadOnlyKnowledgeBase(KnowledgeBase):
-    """The documents of an engine on a database backend: listed and shown, not yet changed from here."""
-
-    def __init__(self, engine: QAEngine, backend: str) -> None:
-        super().__init__(engine)
-        self.backend = backend
-
-    def _rebuild(self, *args: Any, **kwargs: Any) -> dict[str, Any]:  # every add and delete ends here
-        raise PolicyQAError("OceanBase 后端暂不支持在这里添加或删除文档：请在索引目录里修改后重新导出"
-                            "（python -m index build，再 python -m index export --to 后端地址 --replace）。")
-
-    def reload(self) -> None:
-        """Read the database again (after a new export)."""
-        from index.oceanbase import load_oceanbase
-
-        self.engine.install(load_oceanbase(self.backend))
 
 
 _default_engine: QAEngine | None = None

@@ -1,15 +1,19 @@
 """Keeping the collection: list, add and delete documents. Each change is an incremental build of
 a new index generation (unchanged documents keep their vectors), after which the engine switches
-to it; a question being answered meanwhile finishes on the snapshot it started with."""
+to it; a question being answered meanwhile finishes on the snapshot it started with. The index is
+the engine's folder (``KnowledgeBase``) or a database (``BackendKnowledgeBase``: the generation is
+written there, and every engine on the database switches to it at its next question)."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.build import ProgressFn, build_from_documents
+from index.build import BuildReport, ProgressFn, build_from_documents
 from index.errors import DocumentError, PolicyQAError
 from index.loading import read_document_file
 from index.records import Document, SkippedFile
@@ -40,7 +44,7 @@ class KnowledgeBase:
 
     def __init__(self, engine: QAEngine) -> None:
         self.engine = engine
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()
 
     def documents(self) -> list[dict[str, Any]]:
         index = self.engine.snapshot().index
@@ -141,12 +145,73 @@ class KnowledgeBase:
             if document.doc_id in catalog and not document.title:
                 document.title = catalog[document.doc_id].get("title", "")
         with self._write_lock:
-            report = build_from_documents(documents, engine.index_dir, engine.index_config, catalog, progress=progress)
-            engine.install(load_index(engine.index_dir))
+            report = self._write(documents, catalog, progress)
         result.update({"added": report.added, "updated": report.updated, "removed": report.removed,
                        "chunks": report.chunks, "seconds": round(report.seconds, 2), "summary": report.summary()})
         return result
 
+    def _write(self, documents: list[Document], catalog: dict[str, dict[str, Any]],
+               progress: ProgressFn | None) -> BuildReport:
+        """Write ``documents`` as the next generation and answer from it."""
+        engine = self.engine
+        report = build_from_documents(documents, engine.index_dir, engine.index_config, catalog, progress=progress)
+        engine.install(load_index(engine.index_dir))
+        return report
+
     def reload(self) -> None:
         """Switch to the live generation on disk (after an outside rebuild)."""
         self.engine.install(load_index(self.engine.index_dir))
+
+
+class BackendKnowledgeBase(KnowledgeBase):
+    """The documents of an engine on a database backend. A change takes the database's write lease,
+    switches the engine to the generation that answers (another app may have written one), works out
+    the new collection from it, and writes it as the next generation (``index.export.write_documents``):
+    every other engine on the database answers from it at its next question."""
+
+    def __init__(self, engine: QAEngine, backend: str) -> None:
+        super().__init__(engine)
+        self.backend = backend
+        self._writer: Any = None
+
+    @contextlib.contextmanager
+    def _leased(self) -> Iterator[None]:
+        from index.oceanbase import BackendURL
+        from index.oceanbase_write import write_lease
+
+        with self._write_lock, write_lease(BackendURL.parse(self.backend)) as writer:
+            self._writer = writer
+            try:
+                self.engine.refresh(wait=True)
+                yield
+            finally:
+                self._writer = None
+
+    def add_files(self, paths: list[Path], progress: ProgressFn | None = None,
+                  on_existing: str = "replace") -> dict[str, Any]:
+        if on_existing not in ON_EXISTING:
+            raise PolicyQAError(f"on_existing 必须是 {' 或 '.join(ON_EXISTING)}，当前值为 {on_existing!r}")
+        with self._leased():
+            return super().add_files(paths, progress, on_existing)
+
+    def delete_document(self, doc_id: str, progress: ProgressFn | None = None) -> dict[str, Any]:
+        with self._leased():
+            return super().delete_document(doc_id, progress)
+
+    def _rebuild(self, documents: list[Document], progress: ProgressFn | None, result: dict[str, Any],
+                 new_ids: frozenset[str] = frozenset()) -> dict[str, Any]:
+        if self._writer is None:  # reached only through add_files and delete_document, which hold the lease
+            raise PolicyQAError("写入数据库需要先取得写入权。")
+        return super()._rebuild(documents, progress, result, new_ids)
+
+    def _write(self, documents: list[Document], catalog: dict[str, dict[str, Any]],
+               progress: ProgressFn | None) -> BuildReport:
+        from index.export import write_documents
+
+        report, _ = write_documents(self._writer, documents, self.engine.index_config, catalog, progress=progress)
+        self.engine.refresh(force=True)
+        return report
+
+    def reload(self) -> None:
+        """Read the generation that answers in the database again."""
+        self.engine.refresh(force=True)

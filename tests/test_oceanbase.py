@@ -1,7 +1,8 @@
 """The OceanBase backend against a real server (seekdb from the pylibseekdb wheel, see
 tests/oceanbase_server.py): export, the queries' plans, agreement with the embedded backend,
 parity on the seeds' gold questions, and bad conditions (unreachable, wrong password, another
-format version, an index already there), each a Chinese message and no traceback."""
+format version, an index already there), each a Chinese message and no traceback. Generations,
+writers killed midway and several engines on one database: tests/test_oceanbase_generations.py."""
 from __future__ import annotations
 
 import time
@@ -14,7 +15,17 @@ from eval.runner import run_benchmark
 from index.config import REPO_ROOT
 from index.errors import BackendAuthError, BackendSchemaError, BackendUnavailableError, PolicyQAError
 from index.export import export_index
-from index.oceanbase import FULLTEXT_INDEX, T_FORMAT, VECTOR_INDEX, BackendURL, load_oceanbase
+from index.oceanbase import (
+    FORMAT_VERSION,
+    FULLTEXT_INDEX,
+    T_CURRENT,
+    T_FORMAT,
+    V1_TABLES,
+    VECTOR_INDEX,
+    BackendURL,
+    connect,
+    load_oceanbase,
+)
 from index.tokenizer import tokenize
 from tests.conftest import oceanbase_url
 from tests.oceanbase_server import free_port
@@ -104,8 +115,6 @@ def test_seed_gold_through_oceanbase_matches_the_embedded_backend(seed_engine, o
     assert abs(remote["answer_hit@1"] - embedded["answer_hit@1"]) <= 0.01
     answer = engine.answer("蓬江区接管了多少个停车场")
     assert not answer.no_answer and "22" in answer.text
-    with pytest.raises(PolicyQAError, match="OceanBase 后端暂不支持"):
-        engine.knowledge_base.delete_document(next(iter(engine.index.documents)))
 
 
 def test_qa_ask_answers_through_the_backend(oceanbase_seed_url, capsys):
@@ -154,18 +163,49 @@ def test_missing_database_other_format_and_existing_index_are_refused(oceanbase_
     from index.__main__ import main
 
     assert main(["export", "--to", url, "--index-dir", str(seed_index_dir), "--replace"]) == 0
-    assert "已导出" in capsys.readouterr().out
-    with pytest.raises(BackendSchemaError, match="已经有政策问答索引"):
+    assert "已写入 5 篇文档" in capsys.readouterr().out
+    with pytest.raises(BackendSchemaError, match="已经有政策问答索引（第 1 代）.*--replace"):
         export_index(seed_index_dir, url)
     backend = load_oceanbase(url).backend
     backend.query(f"UPDATE {T_FORMAT} SET format_version = 99")
     with pytest.raises(BackendSchemaError, match="格式版本 99"):
+        load_oceanbase(url)
+    backend.query(f"UPDATE {T_FORMAT} SET format_version = {FORMAT_VERSION}")
+    backend.query(f"DELETE FROM {T_CURRENT}")
+    with pytest.raises(BackendSchemaError, match="还没有完整的索引"):
         load_oceanbase(url)
     backend.query(f"DROP TABLE {T_FORMAT}")
     with pytest.raises(BackendSchemaError, match="没有政策问答索引"):
         load_oceanbase(url)
     backend.query("DROP DATABASE policyqa_format_check")
     backend.close()
+
+
+def test_a_format_1_database_is_refused_then_replaced_with_replace(oceanbase_server, seed_index_dir):
+    url = oceanbase_url(oceanbase_server, "policyqa_format_one")
+    conn = connect(BackendURL.parse(url), use_database=False)
+    with conn.cursor() as cursor:  # what phase 1 wrote: one set of tables, no generations
+        cursor.execute("DROP DATABASE IF EXISTS policyqa_format_one")
+        cursor.execute("CREATE DATABASE policyqa_format_one")
+        cursor.execute("USE policyqa_format_one")
+        cursor.execute(f"CREATE TABLE {T_FORMAT} (format_version INT NOT NULL PRIMARY KEY, written_at VARCHAR(32) NOT NULL)")
+        cursor.execute(f"INSERT INTO {T_FORMAT} VALUES (1, '2026-12-01 00:00:00')")
+        for name in V1_TABLES:
+            cursor.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY)")
+    with pytest.raises(BackendSchemaError, match="格式版本 1 与程序版本 2 不符"):
+        load_oceanbase(url)
+    with pytest.raises(BackendSchemaError, match="已经有格式版本 1 的政策问答索引.*--replace"):
+        export_index(seed_index_dir, url)
+    report = export_index(seed_index_dir, url, replace=True)
+    assert report.generation == 1 and load_oceanbase(url).manifest["generation"] == 1
+    with conn.cursor() as cursor:
+        cursor.execute("SHOW TABLES")
+        tables = {r[0] for r in cursor.fetchall()}
+        cursor.execute(f"SELECT format_version FROM {T_FORMAT}")
+        assert cursor.fetchall() == ((FORMAT_VERSION,),)
+        assert not tables & set(V1_TABLES) and "policyqa_g1_chunks" in tables
+        cursor.execute("DROP DATABASE policyqa_format_one")
+    conn.close()
 
 
 def test_bad_addresses_are_refused_before_connecting():
