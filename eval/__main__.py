@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder of documents or corpus.jsonl; repeat to index several together "
                              "(default: the seeds folder)")
     parser.add_argument("--index-dir", type=Path, help="index folder (default: derived from the sources)")
+    parser.add_argument("--backend", default=os.environ.get("POLICYQA_BACKEND") or None,
+                        help="oceanbase://user:password@host:port/db: answer from the index in that database as it is "
+                             "(write it first with python -m index build --backend or export; --corpus then only picks "
+                             "the gold file and the report folder). Default: POLICYQA_BACKEND, else a folder index")
     parser.add_argument("--split", choices=SPLIT_CHOICES, default="all", help="gold split to run (default: all)")
     parser.add_argument("--out", type=Path, help="folder for report.md, recall_at_k.png and hit_by_type.png "
                                                  "(default: eval_out/<collection>, e.g. eval_out/seeds)")
@@ -43,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def settings_from_args(args: argparse.Namespace) -> EvalSettings:
     settings = EvalSettings(
-        gold=args.gold, corpora=list(args.corpora), index_dir=args.index_dir, split=args.split,
+        gold=args.gold, corpora=list(args.corpora), index_dir=args.index_dir, backend=args.backend, split=args.split,
         methods=parse_methods(args.compare) if args.compare else ["hybrid"], embedder=args.embedder,
         top_k=args.top_k, limit=args.limit, out=args.out, json=args.json, show_progress=not args.no_progress,
     )

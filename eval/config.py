@@ -17,6 +17,7 @@ class EvalSettings:
     gold: Path | None = None              # None: eval/gold.jsonl, or qa.jsonl beside the first corpus
     corpora: list[Path] = field(default_factory=list)  # empty: the seeds folder
     index_dir: Path | None = None         # None: the engine's default for these sources
+    backend: str | None = None            # oceanbase://…: the collection in that database, as it is (nothing built)
     split: str = "all"                    # dev | test | all
     methods: list[str] = field(default_factory=lambda: ["hybrid"])
     embedder: str | None = None           # None: the index's / engine's default
@@ -48,6 +49,8 @@ class EvalSettings:
         for method in self.methods:
             if method not in METHODS:
                 raise ValueError(f"method must be one of {', '.join(METHODS)}. Currently, a method is {method!r}")
+        if self.backend and self.index_dir is not None:
+            raise ValueError("--backend and --index-dir are exclusive: the index is either in the database or in a folder")
         if len(set(self.methods)) != len(self.methods):
             raise ValueError(f"methods must not repeat. Currently, the methods are {self.methods}")
 
@@ -56,12 +59,22 @@ class EvalSettings:
             "gold": str(self.gold) if self.gold else None,
             "corpora": [str(p) for p in self.corpora],
             "index_dir": str(self.index_dir) if self.index_dir else None,
+            "backend": _masked(self.backend),
             "split": self.split,
             "methods": list(self.methods),
             "embedder": self.embedder,
             "top_k": self.top_k,
             "limit": self.limit,
         }
+
+
+def _masked(backend: str | None) -> str | None:
+    """The backend's address without its password (reports are shared)."""
+    if not backend:
+        return None
+    from index.oceanbase import BackendURL
+
+    return BackendURL.parse(backend).masked()
 
 
 def parse_methods(text: str) -> list[str]:

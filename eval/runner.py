@@ -125,9 +125,13 @@ def open_engine(settings: EvalSettings) -> Any:
     """Build or update the index of ``settings.corpora`` (default: the seeds folder) and load it.
 
     Not timed. Without ``index_dir`` the engine derives a folder from the sources, so the
-    app's own index (which may hold uploaded documents) is never rebuilt by a benchmark.
+    app's own index (which may hold uploaded documents) is never rebuilt by a benchmark. With
+    ``backend`` the database's collection is measured as it is (a benchmark never writes to it).
     """
     from qa.engine import QAEngine
+
+    if settings.backend:
+        return QAEngine.open(backend=settings.backend, embedder=settings.embedder, show_progress=settings.show_progress)
 
     sources: list[Path] = list(settings.corpora) or [DEFAULT_SEEDS_DIR]
     return QAEngine.open(index_dir=settings.index_dir, sources=sources, embedder=settings.embedder,
@@ -171,7 +175,7 @@ def describe_run(settings: EvalSettings, engine: Any, gold_path: Path, n_questio
     manifest = getattr(engine, "manifest", None) or {}
     embedder: dict[str, Any] = manifest["embedder"] if isinstance(manifest.get("embedder"), dict) else {}
     config = settings.to_dict()
-    index_dir = getattr(engine, "index_dir", None) or settings.index_dir
+    index_dir = None if settings.backend else getattr(engine, "index_dir", None) or settings.index_dir
     config.update({
         "gold": str(gold_path),
         "corpora": [str(p) for p in settings.corpora or [DEFAULT_SEEDS_DIR]],
@@ -184,4 +188,6 @@ def describe_run(settings: EvalSettings, engine: Any, gold_path: Path, n_questio
         "manifest": summarize_manifest(manifest),
         "latency": "ms per engine.answer call (time.perf_counter); index build/load and one warm-up call excluded",
     })
+    if settings.backend:
+        config["generation"] = manifest.get("generation")  # the database's generation that answered
     return config

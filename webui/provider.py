@@ -13,9 +13,11 @@ class EngineProvider:
     """Callable returning the one shared engine; the first call opens it (or builds the index from seeds/)."""
 
     def __init__(self, index_dir: Path | None = None, embedder: str | None = None,
-                 show_progress: bool = True, opener: Callable[..., Any] | None = None) -> None:
+                 show_progress: bool = True, opener: Callable[..., Any] | None = None,
+                 backend: str | None = None) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
+        self.backend = backend  # oceanbase://…: the engine reads the database and keeps no index folder
         self.show_progress = show_progress
         self._opener = opener
         self._engine: Any = None
@@ -35,10 +37,18 @@ class EngineProvider:
                 if opener is None:
                     from qa.engine import QAEngine  # heavy imports (models, FAISS) only when needed
                     opener = QAEngine.open
-                log.info("opening the QA engine (index_dir=%s, embedder=%s)", self.index_dir, self.embedder)
+                extra: dict[str, Any] = {"backend": self.backend} if self.backend else {}
+                log.info("opening the QA engine (%s, embedder=%s)", self._where(), self.embedder)
                 self._engine = opener(index_dir=self.index_dir, embedder=self.embedder,
-                                      show_progress=self.show_progress)
+                                      show_progress=self.show_progress, **extra)
             return self._engine
+
+    def _where(self) -> str:
+        if self.backend:
+            from index.oceanbase import BackendURL  # the address without its password
+
+            return f"backend={BackendURL.parse(self.backend).masked()}"
+        return f"index_dir={self.index_dir}"
 
     def warm_up(self) -> None:
         """Open the engine and let it answer its one warm-up question, so the first user does not wait."""

