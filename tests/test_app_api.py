@@ -256,7 +256,7 @@ def test_feedback_is_appended_as_json_lines(tmp_path):
     lines = (tmp_path / "sub" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert [r["verdict"] for r in records] == ["right", "wrong"]
-    assert set(records[0]) == {"time", "question", "answer", "citations", "verdict", "comment", "correct_passage"}
+    assert set(records[0]) == {"time", "id", "question", "answer", "citations", "verdict", "comment", "correct_passage"}
     assert records[1]["correct_passage"] == "原文段落" and "问题二" in lines[1]  # ensure_ascii=False
     with pytest.raises(ValueError, match="verdict"):
         log.append("q", "", [], "maybe")

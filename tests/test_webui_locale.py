@@ -19,7 +19,8 @@ def _client() -> TestClient:
     async def config(request):
         return JSONResponse({"head": "<head>"})
 
-    app = Starlette(routes=[Route("/", page, methods=["GET", "POST"]), Route("/config", config)],
+    app = Starlette(routes=[Route("/", page, methods=["GET", "POST"]), Route("/config", config),
+                            Route("/gradio_api/file=a.html", page)],
                     middleware=[Middleware(ChinesePageMiddleware)])
     return TestClient(app)
 
@@ -36,3 +37,8 @@ def test_other_responses_pass_untouched():
     assert client.get("/config").json() == {"head": "<head>"}
     assert "zh-CN" not in client.post("/").text
     assert inject(b"no head here") == b"no head here"
+
+
+def test_the_api_and_its_files_are_never_pages():
+    response = _client().get("/gradio_api/file=a.html")  # an uploaded HTML file, say: served as it is
+    assert response.text == PAGE

@@ -1,6 +1,7 @@
 """Layout of the web UI and the wiring of its events; ``build_demo`` is the only entry point."""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,14 @@ EXAMPLES = [
 ]
 UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf", ".html", ".htm"]
 KB_WRITE = "kb-write"  # uploads and deletions run one at a time
+# /ask through the API: the engine is thread-safe, so questions are not held back in Gradio's queue (a waiting event
+# costs the event loop a poll every millisecond and estimation messages); the thread pool (40) bounds them. The
+# page's own questions keep the queue's default limit (--concurrency).
+ASK_API_CONCURRENCY = 32
+# Gradio rebuilds its monitoring summary (a pandas table of up to 10,000 past events) after every event: about 3 ms
+# of each question at first, 10 ms once 10,000 have been asked. The app shows no monitoring page; now and then is
+# enough. Read when the queue is made (``demo.queue()``), so set here, before it; the environment still wins.
+GRADIO_QUEUE_ENV = {"GRADIO_ANALYTICS_CACHE_FREQUENCY": "500", "GRADIO_ANALYTICS_MAX_EVENTS": "2000"}
 
 HEADER = f"""
 <div class="pqa-header">
@@ -76,6 +85,8 @@ PLACEHOLDER = """<div class="pqa-placeholder"><b>有什么政策问题？</b><br
 def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = None) -> gr.Blocks:
     """The whole app. ``engine_provider()`` returns the shared QAEngine; it is first called on a request."""
     h = Handlers(engine_provider, FeedbackLog(feedback_path or DEFAULT_FEEDBACK))
+    for name, value in GRADIO_QUEUE_ENV.items():
+        os.environ.setdefault(name, value)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         answers = gr.State([])   # one answer dict per question of this session, in order
@@ -213,7 +224,7 @@ def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = 
         docs_table.select(h.pick_row, None, del_pick, api_visibility="private", queue=False)
 
         # ---- API (gradio_client / REST): plain values in, the engine's dicts out ------------------------
-        gr.api(h.ask_api, api_name="ask")
+        gr.api(h.ask_api, api_name="ask", concurrency_limit=ASK_API_CONCURRENCY, concurrency_id="ask-api")
         with gr.Column(visible=False):  # files need a File component to be uploaded by the client
             api_files = gr.File(file_count="multiple", label="files")
             api_report = gr.JSON(label="report")

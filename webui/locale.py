@@ -30,6 +30,7 @@ SCRIPT = (
     "}catch(e){}})();" + API_VIEW + "</script>"
 ).encode()
 
+API_PATH = "/gradio_api/"  # Gradio's API routes (queue, event streams, files): passed through untouched
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -56,8 +57,8 @@ class ChinesePageMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("type") != "http" or scope.get("method") != "GET":
-            await self.app(scope, receive, send)
+        if scope.get("type") != "http" or scope.get("method") != "GET" or API_PATH in scope.get("path", ""):
+            await self.app(scope, receive, send)  # the API and its event streams are never pages
             return
         start: Message | None = None
         chunks: list[bytes] = []
