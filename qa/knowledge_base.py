@@ -187,6 +187,14 @@ class BackendKnowledgeBase(KnowledgeBase):
             finally:
                 self._writer = None
 
+    def documents(self) -> list[dict[str, Any]]:
+        self.engine.refresh()  # the list another app just changed, not the one of this engine's last question
+        return super().documents()
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        self.engine.refresh()
+        return super().document(doc_id)
+
     def add_files(self, paths: list[Path], progress: ProgressFn | None = None,
                   on_existing: str = "replace") -> dict[str, Any]:
         if on_existing not in ON_EXISTING:

@@ -154,6 +154,9 @@ def test_two_engines_on_one_database_answer_each_others_documents(fresh_url, tmp
     upload.write_text(NEW_TEXT, encoding="utf-8")
     report = first.knowledge_base.add_files([upload])
     assert report["added"] == ["青松湖公园.txt"] and first.index.manifest["generation"] == 2
+    assert any(d["doc_id"] == "青松湖公园.txt" for d in second.knowledge_base.documents())  # listed before any question
+    assert second.index.manifest["generation"] == 2
+    second.install(load_oceanbase(fresh_url, generation=1))  # back on generation 1: the next question notices 2
     started = time.perf_counter()
     answer = second.answer(NEW_QUESTION)  # its next question: it notices generation 2 and switches to it
     switched = time.perf_counter() - started
