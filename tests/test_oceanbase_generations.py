@@ -236,3 +236,21 @@ def test_a_server_killed_mid_write_leaves_the_last_generation_and_a_clear_messag
     assert "22" in QAEngine.open(backend=url).answer(QUESTION).text
     report = export_index(seed_index_dir, url, replace=True, wait_s=60)
     assert report.abandoned == [2] and report.generation == 3 and _generation_tables(url) == {1, 3}
+
+
+def test_two_uploads_at_once_through_two_engines_both_stay(fresh_url, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qa.engine import QAEngine
+
+    engines = [QAEngine.open(backend=fresh_url, load_model=False) for _ in range(2)]
+    files = []
+    for number, place in enumerate(("青松湖", "白鹭洲")):
+        path = tmp_path / f"{place}.txt"
+        path.write_text(NEW_TEXT.replace("青松湖", place).replace("1234", str(4321 + number)), encoding="utf-8")
+        files.append(path)
+    with ThreadPoolExecutor(2) as pool:  # each waits for the other's lease and writes on top of its generation
+        reports = list(pool.map(lambda pair: pair[0].knowledge_base.add_files([pair[1]]), zip(engines, files)))
+    assert sorted(r["added"][0] for r in reports) == ["白鹭洲.txt", "青松湖.txt"]
+    assert _pointer(fresh_url) == 3 and _states(fresh_url)[3] == "complete"
+    assert {"白鹭洲.txt", "青松湖.txt"} <= set(load_oceanbase(fresh_url).documents)
