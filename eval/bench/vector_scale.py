@@ -32,6 +32,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -376,6 +377,66 @@ def _load_and_measure(settings: ScaleSettings, url: str, server: Any, folder: Pa
     conn.close()
 
 
+def attach(settings: ScaleSettings, url: str, write_s: float, server_pid: int | None = None,
+           folder: Path | None = None) -> dict[str, Any]:
+    """Finish a run whose writer was stopped while writing, the server left running (``--attach``):
+    count the rows in the table (a prefix of the synthetic rows, written in order), regenerate the same
+    data for recall and the BM25 statistics, build both indexes and measure. ``write_s`` is the stopped
+    run's writing time, from its log. The server is not stopped here."""
+    import psutil
+
+    settings.out.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {"settings": {**{k: str(v) for k, v in asdict(settings).items()}, "attach": url.rsplit("@", 1)[-1]},
+                              "started_at": time.strftime("%Y-%m-%d %H:%M:%S"), "loadavg_start": os.getloadavg(),
+                              "checkpoints": [], "server": {"kind": "seekdb left running by a stopped writer", "pid": server_pid}}
+    conn = _connect(url)
+    cursor = conn.cursor()
+    cursor.execute(f"SELECT COUNT(*), MAX(chunk_id) FROM {TABLE}")
+    n, top = (int(v) for v in cursor.fetchone())
+    if top != n - 1:
+        raise ValueError(f"the table's rows are not a prefix (count {n}, largest id {top})")
+    log.info("%d rows in the table; regenerating them", n)
+    data = Synthetic(settings)
+    written = np.zeros((n, settings.dim), np.float32)
+    df = np.zeros(settings.vocabulary, np.int64)
+    total_tokens = 0
+    for start in range(0, n, settings.batch):
+        vectors, ids = data.batch(start, settings.batch)
+        take = min(settings.batch, n - start)
+        written[start:start + take] = vectors[:take]
+        for row_ids in ids[:take]:
+            df[np.unique(row_ids)] += 1
+            total_tokens += len(row_ids)
+    result["write_s"] = write_s
+    result["server_rss_after_write_mb"] = psutil.Process(server_pid).memory_info().rss / 2**20 if server_pid else None
+    cursor.execute(f"SHOW INDEX FROM {TABLE}")
+    present = {str(r[2]) for r in cursor.fetchall()}
+    index_s: float | None = None
+    if {VECTOR_INDEX, FULLTEXT_INDEX} <= present:
+        log.info("both indexes are there already: measuring only (a second, warm pass)")
+        result["indexes_present"] = True
+    else:
+        t0 = time.perf_counter()
+        result["create"] = create_indexes(cursor)
+        index_s = sum(result["create"].values())
+        log.info("indexes built in %.0f s: %s", time.perf_counter() - t0, result["create"])
+    query_vectors, query_words = data.queries(settings.queries)
+    t0 = time.perf_counter()
+    point = measure(cursor, written, df, total_tokens, query_vectors, query_words)
+    point.update({"load_s": write_s, "rows_per_s": n / write_s if write_s else None, "measure_s": time.perf_counter() - t0,
+                  "index_s": index_s, "build_s": write_s + index_s if index_s is not None else None,
+                  "server_rss_mb": psutil.Process(server_pid).memory_info().rss / 2**20 if server_pid else None,
+                  "server_disk_mb": _disk_mb(folder), "loadavg": os.getloadavg(), "budget_spent": True,
+                  "at": time.strftime("%H:%M:%S")})
+    result["checkpoints"].append(point)
+    result["rows_reached"] = n
+    result["finished_at"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    result["loadavg_end"] = os.getloadavg()
+    _write(result, settings.out)
+    conn.close()
+    return result
+
+
 def render(result: dict[str, Any]) -> str:
     def f(value: Any, digits: int = 1) -> str:
         return "–" if value is None else f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
@@ -430,8 +491,24 @@ def parse_args(argv: Sequence[str] | None = None) -> ScaleSettings:
     return ScaleSettings(**vars(parser.parse_args(argv)))
 
 
+def _attach_main(argv: list[str]) -> None:
+    """``--attach URL --write-s S [--attach-pid PID] [--attach-dir DIR]`` before the usual options."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--attach", required=True)
+    parser.add_argument("--write-s", type=float, required=True)
+    parser.add_argument("--attach-pid", type=int)
+    parser.add_argument("--attach-dir", type=Path)
+    known, rest = parser.parse_known_args(argv)
+    result = attach(parse_args(rest), known.attach, known.write_s, known.attach_pid, known.attach_dir)
+    print(render(result))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--attach" in argv:
+        _attach_main(argv)
+        return
     try:
         settings = parse_args(argv)
         result = run(settings)
