@@ -254,3 +254,20 @@ def test_two_uploads_at_once_through_two_engines_both_stay(fresh_url, tmp_path):
     assert sorted(r["added"][0] for r in reports) == ["白鹭洲.txt", "青松湖.txt"]
     assert _pointer(fresh_url) == 3 and _states(fresh_url)[3] == "complete"
     assert {"白鹭洲.txt", "青松湖.txt"} <= set(load_oceanbase(fresh_url).documents)
+
+
+def test_build_backend_into_an_empty_database_writes_generation_one(oceanbase_server, tmp_path, capsys):
+    import json
+
+    from index.__main__ import main
+    from qa.engine import QAEngine
+
+    url = oceanbase_url(oceanbase_server, "pq_build_empty")
+    _query(url, "DROP DATABASE IF EXISTS pq_build_empty", use_database=False)
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"doc_id": "青松湖公园.txt", "title": "关于建设青松湖公园的通知", "text": NEW_TEXT},
+                                 ensure_ascii=False), encoding="utf-8")
+    assert main(["build", "--backend", url, "--seeds", str(corpus), "--quiet"]) == 0
+    assert "第 1 代已开始回答" in capsys.readouterr().out and _pointer(url) == 1
+    assert "1234" in QAEngine.open(backend=url).answer(NEW_QUESTION).text
+    _query(url, "DROP DATABASE pq_build_empty", use_database=False)
