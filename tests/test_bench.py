@@ -353,3 +353,10 @@ def test_vector_scale_on_a_small_table(tmp_path) -> None:
     pid = result["server"]["pid"]
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
     assert "| 2,000 |" in (tmp_path / "vector_scale.md").read_text(encoding="utf-8")
+
+
+def test_two_apps_checks_its_arguments() -> None:
+    from eval.bench.two_apps import main
+
+    with pytest.raises(SystemExit, match="must be at least 1"):
+        main(["--index-dir", "nowhere", "--apps", "0"])
