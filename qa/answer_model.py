@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from index.errors import PolicyQAError
-from qa.features import FEATURES, feature_fingerprint
+from qa.features import FEATURES, RELATIVE_FEATURES, feature_fingerprint
 
 MODEL_FORMAT = 1
 # What the verifier reads beside the chosen candidate's features: its ranker score and its
@@ -26,6 +26,16 @@ MODEL_FORMAT = 1
 VERIFIER_EXTRA: tuple[str, ...] = ("v_score", "v_gap_second", "v_gap_other_passage", "v_gap_other_doc",
                                    "v_candidates", "v_same_doc_share")
 VERIFIER_FEATURES: tuple[str, ...] = (*FEATURES, *VERIFIER_EXTRA)
+# The ranker also reads every passage and candidate feature against the question's best candidate
+# (value minus the highest value among the question's candidates), as ``qa.features`` already gives
+# for a few (``RELATIVE_FEATURES``): a tree on absolute values cannot tell that a coverage of 0.6 is
+# the best of one question's candidates and the worst of another's. Question features are the same
+# for every candidate and are left out.
+RANKER_CONTEXT: tuple[str, ...] = tuple(
+    name for name in FEATURES
+    if name.startswith(("p_", "c_")) and not name.endswith("_vs_best") and name not in RELATIVE_FEATURES)
+RANKER_FEATURES: tuple[str, ...] = (*FEATURES, *(f"{name}_vs_best" for name in RANKER_CONTEXT))
+_CONTEXT_COLUMNS = [FEATURES.index(name) for name in RANKER_CONTEXT]
 RETRAIN_HINT = "请运行 python -m eval.train 重新训练答案模型。"
 
 
@@ -56,6 +66,15 @@ def mask_ignored(rows: np.ndarray, ignores) -> np.ndarray:
     rows = np.array(rows, copy=True)
     rows[..., [VERIFIER_FEATURES.index(name) for name in ignores]] = 0.0
     return rows
+
+
+def ranker_input(matrix: np.ndarray) -> np.ndarray:
+    """The ranker's rows for one question's candidates: their features, then each ``RANKER_CONTEXT``
+    feature minus its highest value among the question's candidates."""
+    if not len(matrix):
+        return np.zeros((0, len(RANKER_FEATURES)), dtype=np.float32)
+    context = matrix[:, _CONTEXT_COLUMNS]
+    return np.hstack([matrix, context - context.max(axis=0)]).astype(np.float32)
 
 
 def verifier_features(matrix: np.ndarray, scores: np.ndarray, passages: list[int], docs: list[str],
@@ -114,7 +133,7 @@ class AnswerModel:
     def rank(self, matrix: np.ndarray) -> np.ndarray:
         if not len(matrix):
             return np.zeros(0)
-        return np.asarray(self.ranker.predict(matrix, num_threads=1), dtype=np.float64)
+        return np.asarray(self.ranker.predict(ranker_input(matrix), num_threads=1), dtype=np.float64)
 
     def calibrate(self, raw: np.ndarray | float) -> np.ndarray:
         """The isotonic map from the verifier's raw probability to a calibrated one."""
@@ -149,12 +168,13 @@ def check_model_data(data: Any, source: str) -> None:
     if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
         found = data.get("format") if isinstance(data, dict) else None
         raise AnswerModelError(f"答案模型文件格式 {found!r} 与程序（{MODEL_FORMAT}）不符：{source}。{RETRAIN_HINT}")
-    features = data.get("features")
-    verifier = data.get("verifier_features")
-    if list(features or []) != list(FEATURES) or list(verifier or []) != list(VERIFIER_FEATURES):
-        model_names = list(features or [])
-        missing = [f for f in FEATURES if f not in model_names]
-        extra = [f for f in model_names if f not in FEATURES]
+    for key, code in (("features", FEATURES), ("ranker_features", RANKER_FEATURES),
+                      ("verifier_features", VERIFIER_FEATURES)):
+        model_names = list(data.get(key) or [])
+        if model_names == list(code):
+            continue
+        missing = [f for f in code if f not in model_names]
+        extra = [f for f in model_names if f not in code]
         detail = []
         if missing:
             detail.append("缺少 " + "、".join(missing[:5]) + ("…" if len(missing) > 5 else ""))
@@ -163,8 +183,8 @@ def check_model_data(data: Any, source: str) -> None:
         if not detail:
             detail.append("顺序不同")
         raise FeatureMismatchError(
-            f"答案模型的特征列表（{len(model_names)} 个，指纹 {data.get('feature_fingerprint', '?')}）与程序的特征"
-            f"（{len(FEATURES)} 个，指纹 {feature_fingerprint()}）不一致：{'；'.join(detail)}。模型：{source}。{RETRAIN_HINT}")
+            f"答案模型的特征列表 {key}（{len(model_names)} 个，指纹 {data.get('feature_fingerprint', '?')}）与程序的"
+            f"特征（{len(code)} 个，指纹 {feature_fingerprint()}）不一致：{'；'.join(detail)}。模型：{source}。{RETRAIN_HINT}")
     unknown = [name for name in data.get("verifier_ignores", []) if name not in VERIFIER_FEATURES]
     if unknown:
         raise FeatureMismatchError(f"答案模型忽略的特征 {'、'.join(unknown)} 不在程序的特征中：{source}。{RETRAIN_HINT}")

@@ -8,7 +8,15 @@ import json
 import numpy as np
 import pytest
 
-from qa.answer_model import VERIFIER_FEATURES, AnswerModel, AnswerModelError, FeatureMismatchError, check_model_data
+from qa.answer_model import (
+    RANKER_FEATURES,
+    VERIFIER_FEATURES,
+    AnswerModel,
+    AnswerModelError,
+    FeatureMismatchError,
+    check_model_data,
+    ranker_input,
+)
 from qa.config import DEFAULT_ANSWER_MODEL, QAConfig
 from qa.features import FEATURES, feature_fingerprint
 
@@ -20,6 +28,7 @@ def shipped() -> dict:
 
 def test_the_shipped_model_matches_the_code_and_records_how_it_was_trained(shipped):
     assert shipped["features"] == list(FEATURES) and shipped["verifier_features"] == list(VERIFIER_FEATURES)
+    assert shipped["ranker_features"] == list(RANKER_FEATURES)
     assert shipped["feature_fingerprint"] == feature_fingerprint()
     collections = shipped["training"]["collections"]
     assert {"seeds", "cmrc2018_trial_na", "drcd_test_na", "ncp_policy_na"} <= set(collections)
@@ -50,6 +59,24 @@ def test_a_model_trained_on_another_feature_list_is_refused_with_a_clear_message
     reordered = dict(shipped, features=[FEATURES[1], FEATURES[0], *FEATURES[2:]])
     with pytest.raises(FeatureMismatchError, match="顺序不同"):
         check_model_data(reordered, "reordered")
+
+
+def test_the_ranker_reads_each_feature_against_the_questions_best_candidate():
+    matrix = np.zeros((3, len(FEATURES)), dtype=np.float32)
+    novelty = FEATURES.index("c_novelty")
+    matrix[:, novelty] = [0.2, 0.9, 0.5]
+    rows = ranker_input(matrix)
+    assert rows.shape == (3, len(RANKER_FEATURES)) and len(set(RANKER_FEATURES)) == len(RANKER_FEATURES)
+    against_best = rows[:, RANKER_FEATURES.index("c_novelty_vs_best")]
+    assert np.allclose(against_best, [-0.7, 0.0, -0.4]) and np.allclose(rows[:, novelty], matrix[:, novelty])
+    assert not any(name.startswith("q_") and name.endswith("_vs_best") for name in RANKER_FEATURES)
+    assert ranker_input(np.zeros((0, len(FEATURES)), dtype=np.float32)).shape == (0, len(RANKER_FEATURES))
+
+
+def test_a_model_whose_ranker_reads_other_context_features_is_refused(shipped, tmp_path):
+    other = dict(shipped, ranker_features=list(FEATURES))
+    with pytest.raises(FeatureMismatchError, match="ranker_features.*缺少 .*_vs_best"):
+        check_model_data(other, "old ranker")
 
 
 @pytest.mark.parametrize("content", ["", "{not json", json.dumps({"format": 99}), json.dumps([1, 2])])

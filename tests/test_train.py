@@ -12,7 +12,7 @@ import pytest
 from eval.train.data import Collection, gather_collection, load_gathered, save_gathered
 from eval.train.fit import FitSettings, choose, fit_ranker
 from eval.train.run import train, write_model
-from qa.answer_model import AnswerModel
+from qa.answer_model import AnswerModel, ranker_input
 
 DISTRICTS = ["东城区", "西城区", "南湖区", "北塘区", "青山区", "白云区", "金沙区", "银河区", "龙泉区", "凤凰区"]
 SMALL = FitSettings(ranker_params={**FitSettings().ranker_params, "min_data_in_leaf": 5, "num_leaves": 7},
@@ -90,7 +90,7 @@ def test_the_ranker_learns_to_put_the_right_span_first(gathered):
     train_on = [q for q in answerable if not q.qid.startswith("q7")]
     held_out = [q for q in answerable if q.qid.startswith("q7")]  # a district it never saw
     ranker = fit_ranker(train_on, SMALL)
-    right = [choose(q, np.asarray(ranker.predict(q.features))).right for q in held_out]
+    right = [choose(q, np.asarray(ranker.predict(ranker_input(q.features)))).right for q in held_out]
     assert sum(right) >= 3, right
     first_in_text = [bool(q.hit[0]) for q in held_out]  # what an untrained reader would take
     assert sum(right) > sum(first_in_text)

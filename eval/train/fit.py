@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from eval.train.data import QuestionData
-from qa.answer_model import verifier_features
+from qa.answer_model import ranker_input, verifier_features
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def ranker_rows(questions: Sequence[QuestionData], max_negatives: int = MAX_NEGA
             extra = rng.choice(rest, size=min(len(rest), max_negatives - len(strongest)), replace=False)
             negative = np.concatenate([strongest, extra])
         keep = np.concatenate([positive, negative])
-        xs.append(q.features[keep])
+        xs.append(ranker_input(q.features)[keep])
         ys.append(grade[keep])
         groups.append(len(keep))
         ws.append(np.full(len(keep), weight_of[id(q)]))
@@ -156,7 +156,7 @@ def choose(q: QuestionData, scores: np.ndarray) -> Choice:
 def ranker_choices(ranker, questions: Sequence[QuestionData]) -> list[Choice]:
     choices = []
     for q in questions:
-        scores = ranker.predict(q.features, num_threads=2) if len(q.features) else np.zeros(0)
+        scores = ranker.predict(ranker_input(q.features), num_threads=2) if len(q.features) else np.zeros(0)
         choices.append(choose(q, np.asarray(scores)))
     return choices
 

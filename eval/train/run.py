@@ -33,7 +33,7 @@ from eval.train.fit import (
     leave_one_collection_out,
 )
 from eval.train.measure import by_collection, by_type, choose_threshold, reliability
-from qa.answer_model import MODEL_FORMAT, VERIFIER_FEATURES, check_model_data
+from qa.answer_model import MODEL_FORMAT, RANKER_FEATURES, VERIFIER_FEATURES, check_model_data
 from qa.features import FEATURES, feature_fingerprint
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,7 @@ def train(collections: Sequence[Collection], dev_root: Path = DEV_ROOT, cache_di
         "format": MODEL_FORMAT,
         "version": time.strftime("%Y-%m-%d"),
         "features": list(FEATURES),
+        "ranker_features": list(RANKER_FEATURES),
         "verifier_features": list(VERIFIER_FEATURES),
         "feature_fingerprint": feature_fingerprint(),
         "reading_code": code_fingerprint(),
