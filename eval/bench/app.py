@@ -17,10 +17,22 @@ log = logging.getLogger(__name__)
 APP = REPO_ROOT / "app.py"
 
 
+_SSL_CONTEXT: Any = None
+
+
 def _client(url: str):
+    """A gradio_client whose calls share one SSL context: by default each call builds two, loading the
+    whole CA bundle (about 60 ms of CPU per question on the app's own cores, docs/BENCH.md session 8),
+    so the measuring client, not the app, set the throughput. Portals that reuse a client do the same
+    (docs/APP.md)."""
+    import ssl
+
     from gradio_client import Client
 
-    return Client(url, verbose=False)
+    global _SSL_CONTEXT
+    if _SSL_CONTEXT is None:
+        _SSL_CONTEXT = ssl.create_default_context()
+    return Client(url, verbose=False, ssl_verify=_SSL_CONTEXT)
 
 
 def _wait_for_answer(url: str, question: str, process: subprocess.Popen, timeout: float) -> Any:
