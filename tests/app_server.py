@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,26 @@ class RunningApp:
         return Client(self.url, verbose=False)
 
 
+def wait_until_ready(process: subprocess.Popen, url: str, log_path: Path, timeout: float = START_TIMEOUT) -> None:
+    """Wait until the app's page answers; an app that exits or stays silent raises with its log's end."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"app.py exited with status {process.returncode}:\n" + _tail(log_path))
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"app.py not ready within {timeout:.0f} s:\n" + _tail(log_path))
+        time.sleep(0.5)
+
+
+def _tail(log_path: Path) -> str:
+    return log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
 @contextmanager
 def running_app(index_dir: Path, work: Path, timeout: float = START_TIMEOUT) -> Iterator[RunningApp]:
     """Copy ``index_dir`` into ``work``, start the app on it, wait until its page answers, yield
@@ -42,18 +63,7 @@ def running_app(index_dir: Path, work: Path, timeout: float = START_TIMEOUT) -> 
         process, url, _ = spawn_app(work / "index", app.feedback, log_file)
         app.url = url
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"app.py exited with status {process.returncode}:\n" + app.log()[-3000:])
-                try:
-                    if httpx.get(url, timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"app.py not ready within {timeout:.0f} s:\n" + app.log()[-3000:])
-                time.sleep(0.5)
+            wait_until_ready(process, url, app.log_path, timeout)
             yield app
         finally:
             stop_process(process, timeout=20)

@@ -8,15 +8,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from eval.app_process import free_port, stop_process
 from index.config import REPO_ROOT
 from index.export import export_index
+from tests.app_server import wait_until_ready
 from tests.conftest import oceanbase_url
 from tests.test_oceanbase_generations import NEW_QUESTION, NEW_TEXT, QUESTION, _pointer
 
@@ -67,21 +66,6 @@ def _start_app(url: str, work: Path, name: str) -> tuple[subprocess.Popen, str, 
     return process, f"http://127.0.0.1:{port}/", log_path
 
 
-def _wait(process: subprocess.Popen, url: str, log_path: Path, timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"app.py exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(log_path.read_text()[-3000:])
-        time.sleep(0.5)
-
-
 def _from_new_document(answer: dict) -> bool:
     """Whether any passage of the reply (or its answer's text) comes from the uploaded document."""
     text = (answer.get("answer") or {}).get("text", "") if not answer.get("no_answer") else ""
@@ -100,7 +84,7 @@ def test_two_app_processes_on_one_database_answer_each_others_documents(oceanbas
     apps = [_start_app(url, work, name) for name in ("first", "second")]
     try:
         for process, address, log_path in apps:
-            _wait(process, address, log_path)
+            wait_until_ready(process, address, log_path)
         first, second = (Client(address, verbose=False) for _, address, _ in apps)
         assert not _from_new_document(second.predict(NEW_QUESTION, api_name="/ask"))
         upload = tmp_path / "青松湖公园.txt"
