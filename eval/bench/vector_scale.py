@@ -139,16 +139,11 @@ def vector_literals(vectors: np.ndarray) -> list[str]:
 # ----- the server -------------------------------------------------------------------------------------
 
 def _connect(url: str, database: bool = True) -> Any:
-    """A pymysql connection like ``index.oceanbase.connect``'s, but one statement may run for hours:
-    building an index over a million rows takes far longer than the backend's 120 s reply limit."""
-    import pymysql
+    """``index.oceanbase.connect`` with a reply limit of hours, not the backend's 120 s: building an
+    index over a million rows is one statement."""
+    from index.oceanbase import BackendURL, connect
 
-    from index.oceanbase import BackendURL
-
-    parsed = BackendURL.parse(url)
-    return pymysql.connect(host=parsed.host, port=parsed.port, user=parsed.user, password=parsed.password,
-                           database=parsed.database if database else None, charset="utf8mb4", autocommit=True,
-                           connect_timeout=10, read_timeout=4 * 3600, write_timeout=4 * 3600)
+    return connect(BackendURL.parse(url), use_database=database, timeout=4 * 3600)
 
 
 def _disk_mb(folder: Path | None) -> float | None:
