@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
@@ -28,14 +29,17 @@ def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:
         process.wait()
 
 
-def spawn_app(index_dir: Path, feedback: Path, log_file: IO[str]) -> tuple[subprocess.Popen, str, list[str]]:
-    """``python app.py`` on 127.0.0.1 and a free port, serving ``index_dir`` without login, its
-    output to ``log_file``. Returns the process, its URL and the command line."""
+def spawn_app(index_dir: Path, feedback: Path, log_file: IO[str],
+              extra_args: Sequence[str] = ()) -> tuple[subprocess.Popen, str, list[str]]:
+    """``python app.py`` on 127.0.0.1 and a free port, serving ``index_dir`` without login (``extra_args``
+    added to its command line, e.g. ``--answer-workers 2``), its output to ``log_file``. Returns the
+    process, its URL and the command line."""
     port = free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
     env.pop("POLICYQA_USERNAME", None)
     env.pop("POLICYQA_PASSWORD", None)
+    env.pop("POLICYQA_ANSWER_WORKERS", None)
     command = [sys.executable, str(REPO_ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
-               "--index-dir", str(index_dir), "--feedback", str(feedback)]
+               "--index-dir", str(index_dir), "--feedback", str(feedback), *extra_args]
     process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     return process, f"http://127.0.0.1:{port}/", command

@@ -161,6 +161,31 @@ class QAEngine:
         finally:
             self._refresh_lock.release()
 
+    def refresh_folder(self) -> bool:
+        """On an index folder: the folder's counterpart of ``refresh``. Switch to the live generation if
+        another engine wrote one since this one loaded (a 知识库 change in another process, ``python -m index
+        build``): one read of the small ``CURRENT`` file; the index is loaded only when it changed. A thread
+        that finds another one loading it answers on the current snapshot meanwhile. True if switched."""
+        if self.backend_url is not None:
+            return False
+        live = current_generation(self.index_dir)
+        if live is None or live.name == self.snapshot().index.folder.name:
+            return False
+        if not self._refresh_lock.acquire(blocking=False):
+            return False
+        try:
+            live = current_generation(self.index_dir)
+            if live is None or live.name == self.snapshot().index.folder.name:
+                return False
+            started = time.perf_counter()
+            index = load_index(self.index_dir)
+            self.install(index)
+            log.info("switched to generation %s of %s in %.2f s", index.folder.name, self.index_dir,
+                     time.perf_counter() - started)
+            return True
+        finally:
+            self._refresh_lock.release()
+
     def install(self, index: LoadedIndex) -> None:
         """Answer from ``index`` from now on (questions under way finish on their snapshot)."""
         embedder = make_embedder(index.embedder)

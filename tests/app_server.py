@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,7 @@ class RunningApp:
     work: Path          # the private folder: index/, feedback.jsonl, app.log
     feedback: Path
     log_path: Path
+    pid: int = 0        # the app process
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -54,14 +55,15 @@ def _tail(log_path: Path) -> str:
 
 
 @contextmanager
-def running_app(index_dir: Path, work: Path, timeout: float = START_TIMEOUT) -> Iterator[RunningApp]:
-    """Copy ``index_dir`` into ``work``, start the app on it, wait until its page answers, yield
-    it, and stop it (also when the test failed)."""
+def running_app(index_dir: Path, work: Path, timeout: float = START_TIMEOUT,
+                args: Sequence[str] = ()) -> Iterator[RunningApp]:
+    """Copy ``index_dir`` into ``work``, start the app on it (with ``args`` added to its command line),
+    wait until its page answers, yield it, and stop it (also when the test failed)."""
     shutil.copytree(index_dir, work / "index", ignore=shutil.ignore_patterns(".build.lock"))
     app = RunningApp("", work, work / "feedback.jsonl", work / "app.log")
     with open(app.log_path, "w", encoding="utf-8") as log_file:
-        process, url, _ = spawn_app(work / "index", app.feedback, log_file)
-        app.url = url
+        process, url, _ = spawn_app(work / "index", app.feedback, log_file, args)
+        app.url, app.pid = url, process.pid
         try:
             wait_until_ready(process, url, app.log_path, timeout)
             yield app

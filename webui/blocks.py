@@ -82,9 +82,11 @@ PLACEHOLDER = """<div class="pqa-placeholder"><b>有什么政策问题？</b><br
 答案逐字摘自知识库中的政策文件，并附带标题、章节和位置。<br>点击下方示例，或直接输入问题。</div>"""
 
 
-def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = None) -> gr.Blocks:
-    """The whole app. ``engine_provider()`` returns the shared QAEngine; it is first called on a request."""
-    h = Handlers(engine_provider, FeedbackLog(feedback_path or DEFAULT_FEEDBACK))
+def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = None,
+               answer_pool: Any = None) -> gr.Blocks:
+    """The whole app. ``engine_provider()`` returns the shared QAEngine; it is first called on a request. With
+    ``answer_pool`` (``webui.answer_pool.AnswerPool``) questions are answered in its worker processes."""
+    h = Handlers(engine_provider, FeedbackLog(feedback_path or DEFAULT_FEEDBACK), answer_pool)
     for name, value in GRADIO_QUEUE_ENV.items():
         os.environ.setdefault(name, value)
 

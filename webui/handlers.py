@@ -100,12 +100,28 @@ def _doc_label(title: str, doc_id: str) -> str:
 
 
 class Handlers:
-    def __init__(self, engine_provider: Callable[[], Any], feedback: FeedbackLog) -> None:
+    def __init__(self, engine_provider: Callable[[], Any], feedback: FeedbackLog,
+                 answer_pool: Any = None) -> None:
         self.engine = engine_provider
         self.feedback = feedback
+        self.answer_pool = answer_pool  # webui.answer_pool.AnswerPool: questions answered in worker processes
         self._export_dir: Path | None = None
 
     # ---- answering -------------------------------------------------------------------------------------
+
+    def _answer(self, question: str, options: QAOptions) -> dict:
+        """The engine's answer dict: from a worker process when the app has them, else from the app's engine."""
+        if self.answer_pool is not None:
+            return self.answer_pool.answer(question, options)
+        return self.engine().answer(question, options).to_dict()
+
+    def _follow_index(self) -> None:
+        """With answer workers, which follow the index folder at each question, the app's own engine follows it
+        too: the documents a worker cites can be opened (原文) and filtered on (a database engine follows its own)."""
+        if self.answer_pool is not None:
+            refresh = getattr(self.engine(), "refresh_folder", None)
+            if refresh is not None:
+                refresh()
 
     def ask_api(self, question: str, top_k: int = 5, doc_ids: list[str] | None = None,
                 places: list[str] | None = None, years: list[int] | None = None) -> dict:
@@ -116,11 +132,12 @@ class Handlers:
         """
         options = self._options(top_k, doc_ids, places, years)
         try:
+            self._follow_index()
             kb = self.engine().knowledge_base
             unknown = [d for d in options.doc_ids if kb.document(d) is None]
             if unknown:
                 raise PolicyQAError("知识库中没有文档：" + "、".join(unknown) + "（可用 /documents 查看已有文档的 doc_id）")
-            return self.engine().answer(question if isinstance(question, str) else "", options).to_dict()
+            return self._answer(question if isinstance(question, str) else "", options)
         except Exception as exc:  # noqa: BLE001 - shown to the caller as a clear message, never a traceback
             raise user_error(_message(exc)) from None
 
@@ -151,7 +168,8 @@ class Handlers:
         history.append({"role": "assistant", "content": '<div class="pqa-pending">正在查找文档…</div>'})
         yield (history, *(gr.skip(),) * (ASK_OUTPUTS - 2), "")
         try:
-            ans = self.engine().answer(question, self._options(top_k, doc_ids, places, years)).to_dict()
+            self._follow_index()
+            ans = self._answer(question, self._options(top_k, doc_ids, places, years))
         except gr.Error as exc:
             ans = None
             history[-1]["content"] = render.error_html(str(exc.message))

@@ -25,6 +25,7 @@ class AppSettings:
     username: str = ""               # auth is on when both username and password are set
     password: str = ""
     max_upload_mb: int = 50          # Gradio's upload limit; the engine refuses files over its own limit
+    answer_workers: int = 0          # 0: questions answered in the app process; N: in N worker processes
 
     @property
     def auth(self) -> tuple[str, str] | None:
@@ -42,15 +43,22 @@ _HELP = {
     "feedback": "反馈记录文件（JSON Lines）",
     "concurrency": "同时回答的问题数",
     "max_upload_mb": "单个上传文件的大小上限（MB）",
+    "answer_workers": "在几个独立进程中回答问题（0 = 在本进程中回答；每个进程各载入一份索引，约多占 350 MB 内存；"
+                      "多核机器上可提高 /ask 吞吐量）",
 }
+MAX_ANSWER_WORKERS = 32
 
 
 def _convert(name: str, raw: str) -> object:
-    if name in ("port", "concurrency", "max_upload_mb"):
+    if name in ("port", "concurrency", "max_upload_mb", "answer_workers"):
         try:
             value = int(raw)
         except ValueError:
             raise SystemExit(f"{ENV_PREFIX}{name.upper()} 必须是整数，当前值为 {raw!r}") from None
+        if name == "answer_workers":
+            if not 0 <= value <= MAX_ANSWER_WORKERS:
+                raise SystemExit(f"{ENV_PREFIX}{name.upper()} 必须在 0 到 {MAX_ANSWER_WORKERS} 之间，当前值为 {value}")
+            return value
         if value < 1 or (name == "port" and value > 65535):
             raise SystemExit(f"{ENV_PREFIX}{name.upper()} 超出范围，当前值为 {value}")
         return value
