@@ -282,3 +282,41 @@ def test_stopping_the_app_stops_every_worker(worker_app):
     gone, alive = psutil.wait_procs(children, timeout=20)
     assert not alive, f"left running after the app stopped: {[p.pid for p in alive]}"
     assert "stopping the answer workers" in worker_app.log()
+
+
+@pytest.mark.slow
+def test_workers_on_the_database_backend_follow_its_generations(oceanbase_server, seed_index_dir, tmp_path,
+                                                                 monkeypatch):
+    """POLICYQA_ANSWER_WORKERS=1 with POLICYQA_BACKEND: the worker opens the database's generation, and answers from
+    the one an upload through the app writes at its next question (the engine follows the pointer row)."""
+    from gradio_client import handle_file
+
+    from eval.app_process import stop_process
+    from index.export import export_index
+    from tests.app_server import wait_until_ready
+    from tests.conftest import oceanbase_url
+    from tests.test_oceanbase_apps import _from_new_document, _start_app
+    from tests.test_oceanbase_generations import NEW_QUESTION, NEW_TEXT, QUESTION
+
+    url = oceanbase_url(oceanbase_server, "pq_answer_workers")
+    export_index(seed_index_dir, url, replace=True)
+    monkeypatch.setenv("POLICYQA_ANSWER_WORKERS", "1")
+    process, address, log_path = _start_app(url, tmp_path, "app")
+    try:
+        wait_until_ready(process, address, log_path)
+        app = SimpleNamespace(url=address, log=lambda: log_path.read_text(encoding="utf-8"))
+        assert len(_worker_pids(app)) == 1 and "database backend" in app.log()
+        client = _client(app)
+        assert "22" in client.predict(QUESTION, 5, api_name="/ask")["answer"]["text"]
+        assert not _from_new_document(client.predict(NEW_QUESTION, 5, api_name="/ask"))
+        upload = tmp_path / "青松湖公园.txt"
+        upload.write_text(NEW_TEXT, encoding="utf-8")
+        assert client.predict([handle_file(str(upload))], api_name="/add_documents")["added"] == ["青松湖公园.txt"]
+        answer = client.predict(NEW_QUESTION, 5, api_name="/ask")
+        assert not answer["no_answer"] and "1234" in answer["answer"]["text"]
+        client.predict("青松湖公园.txt", api_name="/delete_document")
+        assert not _from_new_document(client.predict(NEW_QUESTION, 5, api_name="/ask"))
+    finally:
+        stop_process(process)
+    log = log_path.read_text(encoding="utf-8")
+    assert re.search(r"qa\.engine\[\d+\]: switched to generation", log) and "Traceback" not in log

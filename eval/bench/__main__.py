@@ -23,6 +23,9 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchSettings:
     parser.add_argument("--embed-cache", type=Path, help="reuse passage vectors of identical texts (file .npz)")
     parser.add_argument("--reuse", type=Path, help="previous bench.json whose scales are reported, not re-measured")
     parser.add_argument("--no-app", dest="app", action="store_false", help="skip the app.py start-up and API load test")
+    parser.add_argument("--app-workers", default=defaults.app_workers,
+                        help="the app part once per count of answer worker processes, comma-separated "
+                             "(0: answering in the app process; 0,1,2 measures all three)")
     parser.add_argument("--no-faiss", dest="faiss", action="store_false", help="skip the flat/HNSW sweep")
     parser.add_argument("--no-baseline", dest="baseline", action="store_false",
                         help="skip the naive baseline (it embeds its own chunks: ×100 takes ~25 min more)")

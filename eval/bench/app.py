@@ -4,6 +4,7 @@ clients at once and report throughput, latency and errors."""
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import threading
 import time
@@ -49,28 +50,75 @@ def _wait_for_answer(url: str, question: str, process: subprocess.Popen, timeout
     raise TimeoutError(f"app.py gave no answer within {timeout:.0f} s (last error: {last})")
 
 
+def memory_mb(pid: int) -> dict[str, float]:
+    """Resident memory of the app process, and of it with every process it started (answer workers, the
+    forkserver they fork from): the sum of RSS counts pages they share (the forkserver's imports) once per
+    process; the sum of PSS shares them out."""
+    import psutil
+
+    app = psutil.Process(pid)
+    processes = [app, *app.children(recursive=True)]
+    rss = pss = 0.0
+    for process in processes:
+        try:
+            info = process.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+    return {"app": app.memory_info().rss / 2**20, "all_rss": rss / 2**20, "all_pss": pss / 2**20,
+            "processes": float(len(processes))}
+
+
+def cpu_s(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) of the app process and of the processes it started."""
+    import psutil
+
+    app = psutil.Process(pid)
+    own = sum(app.cpu_times()[:2])
+    children = 0.0
+    for child in app.children(recursive=True):
+        try:
+            children += sum(child.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return own, children
+
+
 def run_app_benchmark(index_dir: Path, questions: list[str], clients: int, work_dir: Path,
-                      timeout: float = 300.0) -> dict[str, Any]:
-    """Start-up to first answer, then ``clients`` concurrent API clients; never raises (errors are reported)."""
+                      timeout: float = 300.0, answer_workers: int = 0) -> dict[str, Any]:
+    """Start-up to first answer, then ``clients`` concurrent API clients; never raises (errors are reported).
+    ``answer_workers`` starts the app with ``--answer-workers N`` (0: answering in the app process)."""
     if not APP.exists():
         return {"available": False, "note": "app.py not found: start-up and API load not measured"}
-    import psutil
 
     from eval.bench.worker import percentiles
 
     work_dir.mkdir(parents=True, exist_ok=True)
     log_path = work_dir / "app.log"
-    result: dict[str, Any] = {"available": True}
+    result: dict[str, Any] = {"available": True, "answer_workers": answer_workers}
+    extra = ["--answer-workers", str(answer_workers)] if answer_workers else []
     with open(log_path, "w", encoding="utf-8") as log_file:
         started = time.perf_counter()
-        process, url, command = spawn_app(index_dir, work_dir / "feedback.jsonl", log_file)
+        process, url, command = spawn_app(index_dir, work_dir / "feedback.jsonl", log_file, extra)
         result["command"] = " ".join(command[1:])
         try:
             _wait_for_answer(url, questions[0], process, timeout)
             result["startup_to_first_answer_s"] = time.perf_counter() - started
-            result["rss_after_start_mb"] = psutil.Process(process.pid).memory_info().rss / 2**20
+            memory = memory_mb(process.pid)
+            result["rss_after_start_mb"] = memory["app"]
+            result["memory_after_start_mb"] = memory
+            result["loadavg_before"] = os.getloadavg()[0]
+            cpu_before = cpu_s(process.pid)
             result.update(_concurrent(url, questions, clients, percentiles))
-            result["rss_after_load_mb"] = psutil.Process(process.pid).memory_info().rss / 2**20
+            cpu_after = cpu_s(process.pid)
+            result["loadavg_after"] = os.getloadavg()[0]
+            result["cpu_ms_per_question"] = {
+                "app": (cpu_after[0] - cpu_before[0]) * 1000 / len(questions),
+                "workers": (cpu_after[1] - cpu_before[1]) * 1000 / len(questions)}
+            memory = memory_mb(process.pid)
+            result["rss_after_load_mb"] = memory["app"]
+            result["memory_after_load_mb"] = memory
         except Exception as exc:  # noqa: BLE001 - reported in the benchmark, with the app's log
             result["error"] = f"{exc.__class__.__name__}: {exc}"
             result["log_tail"] = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]

@@ -44,6 +44,16 @@ def summary_rows(result: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _app_runs(scale: dict[str, Any]) -> list[dict[str, Any]]:
+    """The scale's app measurements: one per ``--app-workers`` count."""
+    return scale.get("app_runs") or ([scale["app"]] if scale.get("app") else [])
+
+
+def _workers(app: dict[str, Any]) -> str:
+    workers = app.get("answer_workers") or 0
+    return f" ({workers} answer worker{'s' if workers > 1 else ''})" if workers else ""
+
+
 def render(result: dict[str, Any]) -> str:
     env, settings = result["environment"], result["settings"]
     out = ["# Performance and scale benchmark", "",
@@ -119,19 +129,27 @@ def render(result: dict[str, Any]) -> str:
     for s in result["scales"]:
         for label, key in (("ours, threads → engine.answer", "query.concurrent"),
                            ("ours on OceanBase, threads → engine.answer", "query_oceanbase.concurrent"),
-                           ("baseline, threads", "baseline.concurrent"), ("ours, gradio_client → app.py /ask", "app")):
+                           ("baseline, threads", "baseline.concurrent")):
             c = dig(s, key) or {}
             if c.get("requests"):
                 rows.append([f"×{s['scale']}", label, _f(c["requests"]), _f(c["throughput_qps"], 2),
                              _f(dig(c, "latency_ms.p50")), _f(dig(c, "latency_ms.p95")), _f(c["errors"])])
+        for app in _app_runs(s):
+            if app.get("requests"):
+                rows.append([f"×{s['scale']}", f"ours, gradio_client → app.py /ask{_workers(app)}", _f(app["requests"]),
+                             _f(app["throughput_qps"], 2), _f(dig(app, "latency_ms.p50")),
+                             _f(dig(app, "latency_ms.p95")), _f(app["errors"])])
     out += _table(["scale", "path", "requests", "q/s", "p50 ms", "p95 ms", "errors"], rows)
     out += ["## App start-up (`python app.py` to the first answer through the API)", ""]
     rows = []
     for s in result["scales"]:
-        app = s.get("app") or {}
-        rows.append([f"×{s['scale']}", _f(app.get("startup_to_first_answer_s"), 2), _f(app.get("rss_after_start_mb"), 0),
-                     _f(app.get("rss_after_load_mb"), 0), app.get("error") or app.get("note") or ""])
-    out += _table(["scale", "start-up to first answer s", "RSS at start MiB", "RSS after load test MiB", "note"], rows)
+        for app in _app_runs(s):
+            rows.append([f"×{s['scale']}{_workers(app)}", _f(app.get("startup_to_first_answer_s"), 2),
+                         _f(app.get("rss_after_start_mb"), 0), _f(app.get("rss_after_load_mb"), 0),
+                         f"{_f(dig(app, 'memory_after_load_mb.all_rss'), 0)} / {_f(dig(app, 'memory_after_load_mb.all_pss'), 0)}",
+                         app.get("error") or app.get("note") or ""])
+    out += _table(["scale", "start-up to first answer s", "RSS at start MiB", "RSS after load test MiB",
+                   "with its workers: RSS / PSS MiB", "note"], rows)
     out += backend_section(result)
     out += _faiss(result)
     out += _extrapolation(result)

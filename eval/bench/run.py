@@ -48,6 +48,7 @@ class BenchSettings:
     embed_cache: Path | None = None  # opt-in: reuse passage vectors of identical texts (reported)
     reuse: Path | None = None      # a previous bench.json: take scales found there instead of measuring
     app: bool = True
+    app_workers: str = "0"         # the app part once per count: "0" answers in the app process, "0,2" also with 2 workers
     faiss: bool = True
     keep_indexes: bool = False
     render: Path | None = None     # only re-render bench.md and the plots from this bench.json
@@ -64,8 +65,19 @@ class BenchSettings:
             raise ValueError(f"--scales must be positive integers. Currently, it is {self.scales!r}")
         return values
 
+    def app_worker_counts(self) -> list[int]:
+        try:
+            values = [int(s) for s in self.app_workers.split(",") if s.strip()]
+        except ValueError:
+            values = []
+        if not values or any(not 0 <= v <= 32 for v in values):
+            raise ValueError(f"--app-workers must be comma-separated integers from 0 to 32, e.g. 0,2. "
+                             f"Currently, it is {self.app_workers!r}")
+        return values
+
     def validate(self) -> None:
         self.scale_list()
+        self.app_worker_counts()
         if self.questions < 1:
             raise ValueError(f"--questions must be at least 1. Currently, it is {self.questions}")
         if self.clients < 1 or self.repeats < 1:
@@ -166,8 +178,14 @@ def bench_scale(scale: int, settings: BenchSettings, questions_file: Path, quest
     if settings.app:
         from eval.bench.app import run_app_benchmark
 
-        log.info("x%d: starting app.py", scale)
-        row["app"] = run_app_benchmark(index_dir, questions * settings.repeats, settings.clients, work / "app")
+        runs = []
+        for workers in settings.app_worker_counts():
+            log.info("x%d: starting app.py (%d answer workers)", scale, workers)
+            runs.append(run_app_benchmark(index_dir, questions * settings.repeats, settings.clients,
+                                          work / f"app-w{workers}", answer_workers=workers))
+        row["app"] = runs[0]
+        if len(runs) > 1:
+            row["app_runs"] = runs
     return row
 
 
