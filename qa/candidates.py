@@ -106,7 +106,7 @@ def passage_candidates(text: str, sentences: list[Span], paragraphs: list[int], 
             for last in _enumeration(text, sentences, i, config.list_chars):
                 add(sentence.start, sentences[last].end, "enumeration", i, last)
         if question.wants_who or question.answer_type == "organisation":
-            note = responsibility_note(text, sentence)
+            note = responsibility_note(text, sentence, sentences[-1].end)
             if note is not None:
                 if note.end - sentence.start <= config.explain_chars:
                     last = next((j for j in range(i, count) if sentences[j].end >= note.end), count - 1)
@@ -161,13 +161,15 @@ def _enumeration(text: str, sentences: list[Span], i: int, max_chars: int, most:
     return ends
 
 
-def responsibility_note(text: str, span: Span) -> Span | None:
-    """The "(牵头单位：…)" note that closes the paragraph of ``span``, when ``span`` lacks one.
+def responsibility_note(text: str, span: Span, stop: int | None = None) -> Span | None:
+    """The "(牵头单位：…)" note that closes the paragraph of ``span``, when ``span`` lacks one;
+    only a note that ends by ``stop`` (the passage's end: a candidate never leaves its passage).
 
     Task lists (工作要点, 任务分解表) end each item with the units responsible for it; a
     question about who leads an item is answered by that note, not by the item's title."""
     if RESPONSIBILITY.search(text, span.start, span.end):
         return None
     end = text.find("\n", span.end)
-    match = RESPONSIBILITY.search(text, span.end, len(text) if end < 0 else end)
+    end = len(text) if end < 0 else end
+    match = RESPONSIBILITY.search(text, span.end, end if stop is None else min(end, stop))
     return Span(match.start(), match.end()) if match else None

@@ -96,6 +96,16 @@ def test_a_who_leads_question_gets_the_item_with_its_responsibility_note():
     assert not any("市水务局" in s and "图书馆" in s for s in noted)
 
 
+def test_a_note_after_the_passage_end_is_not_joined():
+    """A passage that ends inside an item, before its note: no candidate reaches past the passage
+    (its features are read from the passage's text alone)."""
+    text = ("深入推进公共图书馆总分馆制度建设。建成区县分馆十二个。推行通借通还。"
+            "（牵头单位：市文化广电旅游局）\n")
+    sentences = split_sentences(text)[:2]       # the passage holds the first two sentences only
+    found = passage_candidates(text, sentences, [0, 0], 0, prepare_question("总分馆制度建设由哪个部门牵头？"), CONFIG)
+    assert found and all(c.end <= sentences[-1].end and c.note is None for c in found)
+
+
 def test_limits_follow_the_kind_of_question():
     config = ReadingConfig()
     assert answer_limit(prepare_question("蓬江区接管了多少个停车场？"), config) == config.short_chars

@@ -68,10 +68,6 @@ def test_a_passage_published_in_two_documents_is_shown_once(small_engine):
     assert {shown.doc_id, *shown.also_published_as} == {"tax-national", "tax-compilation"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the session-8 model picks the note (（牵头单位：市文化广电旅游局）) but gives it probability 0.25, under the "
-    "threshold 0.33 that out-of-fold and leave-one-collection-out curves both chose: a note-only span covers "
-    "little of the question (docs/ANSWER_MODEL.md, What it still gets wrong)"))
 def test_who_leads_an_item_is_answered_by_its_responsibility_note(small_engine):
     answer = small_engine.answer("公共图书馆总分馆制度建设由哪个部门牵头？")
     assert not answer.no_answer

@@ -132,3 +132,23 @@ def test_training_variants_are_unanswerable_by_construction():
     assert any("2022" not in q and "蓬江区" in q for q in questions)                    # another year
     kept, unanswerable = masked_variant(items, texts, 0.5, 3)
     assert len(kept) == 2 and len(unanswerable) == 1 and not unanswerable[0].answers
+
+
+def test_cut_variants_lose_the_answer_sentence_and_keep_the_rest():
+    from eval.gold import GoldItem
+    from eval.train.data import cut_variant
+
+    texts = {"d1": "外海大桥位于江门市。外海大桥全长3公里，主跨300米。大桥于2008年通车。",
+             "d2": "蓬江区接管停车场22个。" + "这是一段没有句号的很长的说明，" * 30 + "共有充电桩40个，其余内容",
+             "d3": "其他地方也有22个。"}
+    items = [GoldItem("a", "外海大桥全长多少公里？", ("3公里",), ("d1",), "number", "dev"),
+             GoldItem("b", "蓬江区共有多少充电桩？", ("40个",), ("d2",), "number", "dev"),
+             GoldItem("c", "蓬江区接管了多少个停车场？", ("22个",), ("d2",), "number", "dev"),  # also in d3: never cut
+             GoldItem("d", "大桥哪年通车？", ("2008年",), ("d1",), "time", "test")]            # not a training split
+    changed, unanswerable = cut_variant(items, texts, 1.0, 5)
+    assert {u.extra["source"] for u in unanswerable} == {"a", "b"}
+    assert all(not u.answers and u.type == "unanswerable" and u.split == "dev" for u in unanswerable)
+    assert changed["d1"] == "外海大桥位于江门市。大桥于2008年通车。"     # the sentence goes, its neighbours stay
+    assert "40个" not in changed["d2"] and "蓬江区接管停车场22个。" in changed["d2"]
+    assert len(texts["d2"]) - len(changed["d2"]) < 30                    # a run-on text loses a clause, not all of it
+    assert "d3" not in changed

@@ -5,7 +5,10 @@ Collections (``default_collections``): the seeds (their dev split trains; the te
 scored), the three public dev collections and their fixed no-answer variants, plus variants
 made here for training only: more no-answer questions from another random drop of gold
 documents (a document mask, no new index), and gold questions (the seeds' and the dev
-collections') moved to a place or year their collection does not cover ("珠海市接管了多少个停车场？")."""
+collections') moved to a place or year their collection does not cover ("珠海市接管了多少个停车场？"), and
+near misses: gold questions whose answer sentences are cut out of their documents, so that the
+passage still names what the question is about but no longer holds the fact asked (a new corpus
+and index per variant, ``cut_corpus``)."""
 from __future__ import annotations
 
 import hashlib
@@ -33,6 +36,10 @@ DEV_ROOT = REPO_ROOT.parent / "shared" / "dev-collections"
 CACHE_DIR = REPO_ROOT / "var" / "train"
 DATA_VERSION = 2
 MOVED_VERSION = 2  # how questions are moved (``moved_questions``): a change regathers the collections with moves
+CUT_VERSION = 1    # how answer sentences are cut (``cut_variant``): a change regathers the cut variants
+SENTENCE_ENDS = "。！？!?；;\n"
+CLAUSE_ENDS = SENTENCE_ENDS + "，,、：:"
+MAX_CUT = 300      # a "sentence" longer than this (text without 。) is cut by clauses, then to the answer alone
 LIST_TYPES = ("list", "multi")  # gold types whose answers are the items of one answer (the seeds' gold)
 
 # Places to move gold questions to (training data only); a collection that names one never gets it.
@@ -52,6 +59,8 @@ class Collection:
     drop_share: float = 0.0          # > 0: a no-answer variant made by masking gold documents
     drop_seed: int = 0
     moved: bool = False              # add its questions moved to places and years the corpus lacks
+    cut_share: float = 0.0           # > 0: a near-miss variant: this share of the answerable questions
+    cut_seed: int = 0                #   loses its answer sentences (``cut_variant``)
 
 
 def default_collections(dev_root: Path = DEV_ROOT) -> list[Collection]:
@@ -64,6 +73,9 @@ def default_collections(dev_root: Path = DEV_ROOT) -> list[Collection]:
         out.append(Collection(f"{name}_na", name, na / "corpus.jsonl", na / "qa.jsonl"))
         out.append(Collection(f"{name}_mask", name, base / "corpus.jsonl", base / "qa.jsonl",
                               drop_share=0.3, drop_seed=seed))
+        out.append(Collection(f"{name}_cut", name, base / "corpus.jsonl", base / "qa.jsonl",
+                              cut_share=0.25, cut_seed=seed + 100))
+    out.append(Collection("seeds_cut", "seeds", DEFAULT_SEEDS_DIR, DEFAULT_GOLD, ("dev",), cut_share=0.5, cut_seed=2029))
     return out
 
 
@@ -124,6 +136,105 @@ def masked_variant(items: list[GoldItem], corpus_texts: dict[str, str], share: f
                 unanswerable.append(GoldItem(f"{item.id}~mask{seed}", item.question, (), (), "unanswerable",
                                              item.split, {"source": item.id}))
     return kept, unanswerable
+
+
+def _cut_interval(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence around ``text[start:end]``; in text that runs on without a sentence end, the
+    clause; failing that, the span itself."""
+    for ends in (SENTENCE_ENDS, CLAUSE_ENDS):
+        left = max(text.rfind(c, 0, start) for c in ends) + 1
+        rights = [i for i in (text.find(c, end) for c in ends) if i >= 0]
+        right = min(rights) + 1 if rights else len(text)
+        if right - left <= MAX_CUT:
+            return left, right
+    return start, end
+
+
+def cut_variant(items: list[GoldItem], texts: dict[str, str], share: float, seed: int,
+                splits: tuple[str, ...] = ("dev",)) -> tuple[dict[str, str], list[GoldItem]]:
+    """Near misses for training: ``share`` of the answerable questions (of ``splits``, not list
+    questions, answers found verbatim only in their gold documents) lose every sentence that holds
+    one of their answers. Returns the documents that changed (new texts) and the questions left
+    with no answer anywhere in the collection; the passage they were asked on still names what
+    they are about, as the hard no-answer questions of real use do ("外海大桥全长多少公里")."""
+    keys = {d: match_key(t) for d, t in texts.items()}
+    pool = []
+    for item in items:
+        if not item.answerable or item.split not in splits or item.type in LIST_TYPES or not item.docs:
+            continue
+        holders = {d for d, k in keys.items() if any(match_key(a) in k for a in item.answers)}
+        if holders and holders <= set(item.docs) and all(a in texts[d] for d in holders for a in item.answers
+                                                         if match_key(a) in keys[d]):
+            pool.append((item, holders))
+    rng = random.Random(seed)
+    chosen = rng.sample(pool, round(share * len(pool)))
+    cuts: dict[str, list[tuple[int, int]]] = {}
+    for item, holders in chosen:
+        for d in holders:
+            for answer in item.answers:
+                at = texts[d].find(answer)
+                while at >= 0:
+                    cuts.setdefault(d, []).append(_cut_interval(texts[d], at, at + len(answer)))
+                    at = texts[d].find(answer, at + 1)
+    changed: dict[str, str] = {}
+    for d, intervals in cuts.items():
+        text = texts[d]
+        for a, b in sorted(_merged(intervals), reverse=True):
+            text = text[:a] + text[b:]
+        changed[d] = text
+    new_keys = keys | {d: match_key(t) for d, t in changed.items()}
+    unanswerable = [GoldItem(f"{item.id}~cut{seed}", item.question, (), (), "unanswerable", item.split,
+                             {"source": item.id})
+                    for item, _ in chosen
+                    if not any(match_key(a) in k for a in item.answers for k in new_keys.values())]
+    return changed, unanswerable
+
+
+def _merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def cut_corpus(collection: Collection, folder: Path) -> tuple[Path, list[GoldItem]]:
+    """Write ``collection``'s corpus with the answer sentences of its cut questions removed
+    (``cut_variant``) under ``folder``, in the corpus's own form (a folder of .txt files with its
+    catalog, or a corpus.jsonl); returns the new corpus and the questions it leaves unanswerable."""
+    import shutil
+
+    source = Path(collection.corpus)
+    items = load_gold(collection.gold)
+    folder.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        files = {p.name: p for p in sorted(source.iterdir()) if p.is_file()}
+        texts = {n: p.read_text(encoding="utf-8") for n, p in files.items() if p.suffix.lower() in (".txt", ".md")}
+        changed, unanswerable = cut_variant(items, texts, collection.cut_share, collection.cut_seed,
+                                            collection.train_splits)
+        target = folder / "corpus"
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir()
+        for name, path in files.items():
+            if name in changed:
+                (target / name).write_text(changed[name], encoding="utf-8")
+            else:
+                shutil.copyfile(path, target / name)
+        return target, unanswerable
+    records = [json.loads(line) for line in source.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+    texts = {str(r["doc_id"]): r["text"] for r in records}
+    changed, unanswerable = cut_variant(items, texts, collection.cut_share, collection.cut_seed,
+                                        collection.train_splits)
+    target = folder / "corpus.jsonl"
+    tmp = target.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        for r in records:
+            handle.write(json.dumps(r | {"text": changed.get(str(r["doc_id"]), r["text"])}, ensure_ascii=False) + "\n")
+    tmp.replace(target)
+    return target, unanswerable
 
 
 def moved_questions(items: list[GoldItem], known_forms: dict[str, set[str]], doc_texts: dict[str, str],
@@ -211,9 +322,13 @@ def code_fingerprint() -> str:
 def collection_fingerprint(collection: Collection) -> str:
     """What the training data of a collection depends on: its files, how variants are made and the
     reading code."""
-    spec = json.dumps({k: str(v) for k, v in asdict(collection).items()}, sort_keys=True)
+    fields = {k: str(v) for k, v in asdict(collection).items()
+              if not (k.startswith("cut_") and not collection.cut_share)}  # fields added later leave old caches valid
+    spec = json.dumps(fields, sort_keys=True)
     if collection.moved:
         spec += f"moved:{MOVED_VERSION}"
+    if collection.cut_share:
+        spec += f"cut:{CUT_VERSION}"
     files = fingerprint_files([collection.corpus, collection.gold])
     return hashlib.sha256((spec + files + code_fingerprint()).encode()).hexdigest()[:16]
 
@@ -229,15 +344,17 @@ class GatherStats:
 
 
 def gather_collection(collection: Collection, engine, dev_root: Path = DEV_ROOT,
-                      show_progress: bool = True) -> tuple[list[QuestionData], GatherStats]:
-    """Run every question of ``collection`` through ``engine``'s retriever and reader (no model)."""
+                      show_progress: bool = True, items: list[GoldItem] | None = None
+                      ) -> tuple[list[QuestionData], GatherStats]:
+    """Run every question of ``collection`` (or ``items``, made for it) through ``engine``'s
+    retriever and reader (no model)."""
     import time
 
     from tqdm import tqdm
 
     snap = engine.snapshot()
     index = snap.index
-    items = load_gold(collection.gold)
+    items = load_gold(collection.gold) if items is None else items
     family_docs = _family_docs(collection, dev_root)
     mask: list[str] = []
     doc_texts = {d: s.document.text for d, s in index.documents.items()}

@@ -40,7 +40,7 @@ VERIFIER_PARAMS = {
 }
 VERIFIER_ROUNDS = 300
 MAX_NEGATIVES = 40
-MADE_VARIANTS = ("_mask", "_moved")  # collection name endings of the variants made for training
+MADE_VARIANTS = ("_mask", "_moved", "_cut")  # collection name endings of the variants made for training
 
 
 @dataclass

@@ -19,6 +19,7 @@ from eval.train.data import (
     QuestionData,
     code_fingerprint,
     collection_fingerprint,
+    cut_corpus,
     fingerprint_files,
     gather_collection,
     load_gathered,
@@ -61,12 +62,16 @@ def gather_all(collections: Sequence[Collection], dev_root: Path = DEV_ROOT, cac
         gathered = load_gathered(path, fingerprint) if path else None
         if gathered is None:
             corpus = Path(collection.corpus)
+            items = None
+            if collection.cut_share:
+                corpus, items = cut_corpus(collection, (cache_dir or CACHE_DIR) / "corpora" / collection.name)
+                _start_from_base_index(collection, corpus, index_dirs)
             engine = engines.get(corpus)
             if engine is None:
                 index_dir = (index_dirs or {}).get(collection.name)
                 engine = engines[corpus] = QAEngine.open(index_dir=index_dir, sources=[corpus], load_model=False,
                                                          show_progress=show_progress)
-            gathered, stats = gather_collection(collection, engine, dev_root, show_progress)
+            gathered, stats = gather_collection(collection, engine, dev_root, show_progress, items)
             log.info("%s: %d questions, %d candidates, %.0f s", collection.name, stats.questions, stats.candidates,
                      stats.seconds)
             if path:
@@ -81,6 +86,19 @@ def gather_all(collections: Sequence[Collection], dev_root: Path = DEV_ROOT, cac
             "found_at_read": round(sum(q.hit.any() for q in answerable) / max(1, len(answerable)), 4),
         }
     return questions, info
+
+
+def _start_from_base_index(collection: Collection, corpus: Path, index_dirs: dict[str, Path] | None) -> None:
+    """A cut variant's index starts as a copy of its base corpus's, so that the build embeds only
+    the documents that lost sentences (the rest keep their vectors)."""
+    import shutil
+
+    from qa.engine import index_dir_for
+
+    target = (index_dirs or {}).get(collection.name) or index_dir_for([corpus])
+    base = index_dir_for([Path(collection.corpus)])
+    if not target.exists() and base.is_dir():
+        shutil.copytree(base, target)
 
 
 def _rounded(value: Any) -> Any:
