@@ -130,6 +130,31 @@ def test_an_engine_that_cannot_open_is_reported_in_words(tmp_path):
         pool.close()
 
 
+def stuck_opener(index_dir=None, embedder=None, **kwargs) -> _FakeEngine:
+    (Path(index_dir) / "stuck.pid").write_text(str(os.getpid()), encoding="utf-8")
+    time.sleep(600)
+    return _FakeEngine()
+
+
+def test_a_worker_that_never_opens_is_reported_and_stopped(tmp_path):
+    import psutil
+
+    from webui.answer_pool import AnswerPool
+
+    pool = AnswerPool(1, _fake_provider(tmp_path), opener=stuck_opener)
+    try:
+        with pytest.raises(PolicyQAError, match="1 个回答进程中只有 0 个在 2 秒内打开了索引"):
+            pool.start(timeout=2)
+        _wait_for(tmp_path / "stuck.pid")
+        worker = psutil.Process(int((tmp_path / "stuck.pid").read_text(encoding="utf-8")))
+    finally:
+        started = time.monotonic()
+        pool.close(timeout=1)
+    assert time.monotonic() - started < 15
+    gone, alive = psutil.wait_procs([worker], timeout=10)
+    assert not alive, "close() left a stuck worker running"
+
+
 def test_answer_workers_setting():
     from webui.settings import parse_args
 

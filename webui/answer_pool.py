@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -172,7 +173,12 @@ class AnswerPool:
         pids: set[int] = set()
         while len(pids) < self.workers:  # a worker that is ready takes one task at a time, the others theirs
             futures = [executor.submit(_ready, 0.05) for _ in range(self.workers)]
-            pids |= {f.result(timeout=max(1.0, deadline - time.monotonic())) for f in futures}
+            try:
+                pids |= {f.result(timeout=max(0.1, deadline - time.monotonic())) for f in futures}
+            except FutureTimeout:
+                pass
+            if len(pids) < self.workers and time.monotonic() > deadline:
+                raise PolicyQAError(f"{self.workers} 个回答进程中只有 {len(pids)} 个在 {timeout:.0f} 秒内打开了索引。")
         log.info("%d answer worker(s) ready: pid %s", self.workers, ", ".join(map(str, sorted(pids))))
         return sorted(pids)
 
@@ -194,10 +200,22 @@ class AnswerPool:
                 raise WorkerLostError(WORKER_LOST) from None
         raise PolicyQAError(WORKERS_DOWN)
 
-    def close(self) -> None:
-        """Stop the workers (a question under way is finished first)."""
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the workers: a question under way is finished first (for up to ``timeout`` seconds); a worker
+        still running then (stuck opening the index, say) is terminated."""
         with self._lock:
             self._closed = True
             executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        if executor is None:
+            return
+        # the executor's worker processes, taken before shutdown() forgets them (no public accessor)
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + timeout
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        for process in processes:
+            if process.is_alive():
+                log.warning("answer worker %s did not stop within %.0f s: terminated", process.pid, timeout)
+                process.terminate()
+                process.join(5)

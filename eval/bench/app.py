@@ -86,9 +86,11 @@ def cpu_s(pid: int) -> tuple[float, float]:
 
 
 def run_app_benchmark(index_dir: Path, questions: list[str], clients: int, work_dir: Path,
-                      timeout: float = 300.0, answer_workers: int = 0) -> dict[str, Any]:
+                      timeout: float = 300.0, answer_workers: int = 0, warm_up: bool = False) -> dict[str, Any]:
     """Start-up to first answer, then ``clients`` concurrent API clients; never raises (errors are reported).
-    ``answer_workers`` starts the app with ``--answer-workers N`` (0: answering in the app process)."""
+    ``answer_workers`` starts the app with ``--answer-workers N`` (0: answering in the app process); ``warm_up``
+    sends the questions once, unmeasured, before the measured pass (as the engine's threads are measured after
+    a single-client pass: a process's first questions cost more, its workers' most)."""
     if not APP.exists():
         return {"available": False, "note": "app.py not found: start-up and API load not measured"}
 
@@ -108,6 +110,9 @@ def run_app_benchmark(index_dir: Path, questions: list[str], clients: int, work_
             memory = memory_mb(process.pid)
             result["rss_after_start_mb"] = memory["app"]
             result["memory_after_start_mb"] = memory
+            if warm_up:
+                _concurrent(url, questions, clients, percentiles)
+            result["warmed_up"] = warm_up
             result["loadavg_before"] = os.getloadavg()[0]
             cpu_before = cpu_s(process.pid)
             result.update(_concurrent(url, questions, clients, percentiles))

@@ -5,8 +5,9 @@
 On a shared machine only figures taken close together compare, so each round measures the engine on
 ``--clients`` threads (``eval.bench.worker query``, a fresh process), then ``app.py`` once per ``--workers`` count
 (``--answer-workers N``; 0 answers in the app process) under as many gradio_client clients sharing one SSL context
-(``eval.bench.app``); the order of the apps is reversed every other round. Each figure carries the 1-minute load
-average before and after it. Writes ``app_workers.json`` and prints a Markdown table."""
+(``eval.bench.app``), after one unmeasured pass over the questions (the engine's threads come after a single-client
+pass too; ``--no-warm-up`` measures the first pass, as ``eval.bench`` does); the order of the apps is reversed every
+other round. Each figure carries the 1-minute load average before and after it. Writes ``app_workers.json`` and prints a Markdown table."""
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,7 @@ def _threads(index_dir: Path, questions_file: Path, repeats: int, clients: int, 
 
 
 def run(index_dir: Path, workers: list[int], rounds: int, clients: int, questions: list[dict[str, Any]],
-        repeats: int, out: Path) -> dict[str, Any]:
+        repeats: int, out: Path, warm_up: bool = True) -> dict[str, Any]:
     from eval.bench.app import run_app_benchmark
 
     out.mkdir(parents=True, exist_ok=True)
@@ -47,7 +48,7 @@ def run(index_dir: Path, workers: list[int], rounds: int, clients: int, question
     shutil.copytree(index_dir, index_copy, ignore=shutil.ignore_patterns(".build.lock"))
     asked = [q["question"] for q in questions] * repeats
     result: dict[str, Any] = {"started_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "clients": clients,
-                              "requests": len(asked), "workers": workers, "rounds": []}
+                              "requests": len(asked), "workers": workers, "warm_up": warm_up, "rounds": []}
     try:
         for number in range(rounds):
             order = workers if number % 2 == 0 else list(reversed(workers))
@@ -56,7 +57,7 @@ def run(index_dir: Path, workers: list[int], rounds: int, clients: int, question
                                                          out / f"threads-{number + 1}.json"), "apps": []}
             for count in order:
                 app = run_app_benchmark(index_copy, asked, clients, work / f"app-{number + 1}-w{count}",
-                                        answer_workers=count)
+                                        answer_workers=count, warm_up=warm_up)
                 app["ratio"] = (app.get("throughput_qps") or 0) / entry["threads"]["throughput_qps"]
                 entry["apps"].append(app)
                 log.info("round %d, %d workers: %.2f q/s (ratio %.2f, load %.1f → %.1f)", number + 1, count,
@@ -101,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--questions", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench_out" / "app_workers")
+    parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                        help="measure each app's first pass over the questions (eval.bench does)")
     args = parser.parse_args(argv)
     try:
         workers = [int(w) for w in args.workers.split(",") if w.strip()]
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     items = filter_split(load_gold(DEFAULT_GOLD), "all", args.questions)
     questions = [{"id": i.id, "question": i.question, "answers": list(i.answers), "docs": list(i.docs),
                   "type": i.type} for i in items]
-    result = run(args.index_dir, workers, args.rounds, args.clients, questions, args.repeats, args.out)
+    result = run(args.index_dir, workers, args.rounds, args.clients, questions, args.repeats, args.out, args.warm_up)
     print(table(result))
 
 
