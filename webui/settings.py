@@ -43,8 +43,8 @@ _HELP = {
     "feedback": "反馈记录文件（JSON Lines）",
     "concurrency": "同时回答的问题数",
     "max_upload_mb": "单个上传文件的大小上限（MB）",
-    "answer_workers": "在几个独立进程中回答问题（0 = 在本进程中回答；每个进程各载入一份索引，约多占 350 MB 内存；"
-                      "多核机器上可提高 /ask 吞吐量）",
+    "answer_workers": "在几个独立进程中回答问题（0 = 在本进程中回答；每个进程各载入一份索引，"
+                      "种子文档时每个约多占 400 MB 内存；有空闲 CPU 核时可提高 /ask 吞吐量）",
 }
 MAX_ANSWER_WORKERS = 32
 
