@@ -18,7 +18,8 @@ import pytest
 from index.errors import PolicyQAError
 
 ANSWERABLE = "蓬江区接管了多少个停车场"
-SAME_ANSWER_QUESTIONS = [ANSWERABLE, "如何申请美国签证？", "江门市2023年推进哪十项重点改革？", "哪些任务由市发改委牵头？", ""]
+SAME_ANSWER_QUESTIONS = [ANSWERABLE, "如何申请美国签证？", "江门市2023年推进哪十项重点改革？", "哪些任务由市发改委牵头？", "",
+                         "！！！", "问" * 5000]
 NEW_DOC = "云岭县2025年新建智慧图书馆十二座，由县文化和旅游局牵头，年底前全部开放。\n图书馆实行全年免费开放。\n"
 NEW_QUESTION = "云岭县2025年新建多少座智慧图书馆？"
 
