@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 MAX_WORKERS = 32
 WORKER_LOST = "回答这个问题的进程意外退出，已重新启动；请再问一次。"
 WORKERS_DOWN = "回答进程无法启动，问题暂时无法回答；详情见服务器日志。"
-START_TIMEOUT_S = 600.0  # the first question waits this long for a worker to open the index
+START_TIMEOUT_S = 600.0  # start() waits this long for every worker to open the index
 
 
 class WorkerLostError(PolicyQAError):
