@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
@@ -13,6 +13,9 @@ from webui.feedback import FeedbackLog
 from webui.handlers import DOC_HEADERS, DOC_TAB, Handlers
 from webui.settings import DEFAULT_FEEDBACK
 from webui.tasks_tab import build_tasks_tab
+
+if TYPE_CHECKING:
+    from webui.answer_pool import AnswerPool
 
 TITLE = "政策问答"
 EXAMPLES = [
@@ -83,7 +86,7 @@ PLACEHOLDER = """<div class="pqa-placeholder"><b>有什么政策问题？</b><br
 
 
 def build_demo(engine_provider: Callable[[], Any], feedback_path: Path | None = None,
-               answer_pool: Any = None) -> gr.Blocks:
+               answer_pool: AnswerPool | None = None) -> gr.Blocks:
     """The whole app. ``engine_provider()`` returns the shared QAEngine; it is first called on a request. With
     ``answer_pool`` (``webui.answer_pool.AnswerPool``) questions are answered in its worker processes."""
     h = Handlers(engine_provider, FeedbackLog(feedback_path or DEFAULT_FEEDBACK), answer_pool)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
@@ -18,6 +18,9 @@ from qa.config import MAX_TOP_K, QAOptions, check_top_k
 from qa.knowledge_base import free_doc_id
 from webui import export, render
 from webui.feedback import FeedbackLog
+
+if TYPE_CHECKING:
+    from webui.answer_pool import AnswerPool
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +104,10 @@ def _doc_label(title: str, doc_id: str) -> str:
 
 class Handlers:
     def __init__(self, engine_provider: Callable[[], Any], feedback: FeedbackLog,
-                 answer_pool: Any = None) -> None:
+                 answer_pool: AnswerPool | None = None) -> None:
         self.engine = engine_provider
         self.feedback = feedback
-        self.answer_pool = answer_pool  # webui.answer_pool.AnswerPool: questions answered in worker processes
+        self.answer_pool = answer_pool  # questions answered in worker processes
         self._export_dir: Path | None = None
 
     # ---- answering -------------------------------------------------------------------------------------
