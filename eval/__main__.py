@@ -73,11 +73,15 @@ def in_sample_note(engine, gold_path: Path, split: str) -> str:
     model = getattr(engine, "model", None)
     collections = ((getattr(model, "data", None) or {}).get("training") or {}).get("collections", {})
     sha = fingerprint_files([gold_path])
-    trained = [name for name, info in collections.items() if info.get("gold_sha") == sha]
-    if not trained:
+    same_gold = {name: info for name, info in collections.items() if info.get("gold_sha") == sha}
+    if not same_gold:
         return ""
-    if trained == ["seeds"] and split == "test":
-        return "Note: the answer model was trained on the seeds' dev split only; the test split is held out."
+    # A model file written before train_splits was recorded: its collections were trained on "dev".
+    trained_splits = {s for info in same_gold.values() for s in info.get("train_splits", ["dev"])}
+    if split != "all" and split not in trained_splits:
+        return (f"Note: the answer model was trained on the {'/'.join(sorted(trained_splits))} split of these "
+                f"questions ({', '.join(same_gold)}); the {split} split is held out.")
+    trained = list(same_gold)
     return (f"Note: the answer model was trained on these questions ({', '.join(trained)}), so the answer figures "
             "above are in-sample. The held-out figures are the out-of-fold ones of `python -m eval.train` "
             "(qa/models/answer_model.json, \"figures\").")

@@ -367,3 +367,24 @@ def test_end_to_end_real_engine(tmp_path: Path, corpus: Path) -> None:
     assert "## Failed questions" in md and "## Configuration" in md
     for chart in ("recall_at_k.png", "hit_by_type.png"):
         assert (out_dir / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_in_sample_note_tells_a_held_out_split_from_a_trained_one(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from eval.__main__ import in_sample_note
+    from eval.train.data import fingerprint_files
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": "q1", "question": "问", "answers": ["答"], "split": "dev"}\n', encoding="utf-8")
+    sha = fingerprint_files([gold])
+    trained = {"seeds": {"gold_sha": sha, "train_splits": ["dev"]},
+               "seeds_cut": {"gold_sha": sha, "train_splits": ["dev"]}, "other": {"gold_sha": "x"}}
+    engine = SimpleNamespace(model=SimpleNamespace(data={"training": {"collections": trained}}))
+    assert "test split is held out" in in_sample_note(engine, gold, "test")
+    for split in ("dev", "all"):
+        note = in_sample_note(engine, gold, split)
+        assert "in-sample" in note and "seeds, seeds_cut" in note
+    unrelated = tmp_path / "other.jsonl"
+    unrelated.write_text('{"id": "q2", "question": "问", "answers": ["答"], "split": "dev"}\n', encoding="utf-8")
+    assert in_sample_note(engine, unrelated, "test") == ""

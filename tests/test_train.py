@@ -103,6 +103,12 @@ def test_a_training_run_writes_a_model_the_engine_answers_with(tiny, gathered, t
                    progress=lambda m: None, index_dirs={"tiny": root / "index"}, settings=SMALL)
     figures = result.model["figures"]["out_of_fold"]["tiny"]
     assert figures["n"] == 34 and figures["found@read"] == 1.0 and 0.0 <= figures["ece"] <= 1.0
+    # the districts without a report answer nothing: no no-answer label is in doubt
+    assert result.model["training"]["collections"]["tiny"]["doubtful_no_answer"] == []
+    from eval.train.report import write_report
+
+    report = write_report(tmp_path / "report", result).read_text(encoding="utf-8")
+    assert "| tiny | 34 |" in report and (tmp_path / "report" / "reliability.png").stat().st_size > 0
     path = tmp_path / "answer_model.json"
     write_model(result.model, path)
     model = AnswerModel.load(path)

@@ -66,9 +66,12 @@ def summarize(pred: Predictions, threshold: float, select: np.ndarray | None = N
     return out
 
 
-def by_collection(pred: Predictions, threshold: float) -> dict[str, dict[str, Any]]:
-    names = list(dict.fromkeys(q.collection for q in pred.questions))
-    return {name: summarize(pred, threshold, np.array([q.collection == name for q in pred.questions])) for name in names}
+def by_collection(pred: Predictions, threshold: float, select: np.ndarray | None = None) -> dict[str, dict[str, Any]]:
+    """Figures per collection, of the ``select``-ed questions (default all)."""
+    keep = np.ones(len(pred.questions), dtype=bool) if select is None else select
+    names = list(dict.fromkeys(q.collection for q, k in zip(pred.questions, keep) if k))
+    return {name: summarize(pred, threshold, keep & np.array([q.collection == name for q in pred.questions]))
+            for name in names}
 
 
 def by_type(pred: Predictions, threshold: float, collection: str) -> dict[str, dict[str, Any]]:

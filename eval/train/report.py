@@ -75,6 +75,17 @@ def write_report(folder: Path, result) -> Path:
     ]
     if figures.get("leave_one_collection_out"):
         parts += ["", "## Leave one collection out", "", table(figures["leave_one_collection_out"])]
+    doubtful = {name: len(row["doubtful_no_answer"]) for name, row in result.model["training"]["collections"].items()
+                if row.get("doubtful_no_answer")}
+    if doubtful:
+        parts += ["", "## No-answer labels the kept documents contradict", "",
+                  "Unanswerable questions whose original answer has at least 70% of its character 4-grams in one "
+                  "kept document (a reposted notice; eval/train/doubt.py): "
+                  + ", ".join(f"{name} {n}" for name, n in doubtful.items())
+                  + ". They are trained on and scored like the others; the figures above count them. "
+                  "Out-of-fold, those questions left out:"]
+        if figures.get("out_of_fold_without_doubtful"):
+            parts += ["", table(figures["out_of_fold_without_doubtful"])]
     if figures.get("seeds_by_type"):
         parts += ["", "## Seeds by question type (out-of-fold)", "", table(figures["seeds_by_type"])]
     parts += ["", "## Calibration", "", f"Expected calibration error (10 bins, out-of-fold, trained-on questions): {ece:.3f}",

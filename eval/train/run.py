@@ -25,6 +25,7 @@ from eval.train.data import (
     load_gathered,
     save_gathered,
 )
+from eval.train.doubt import doubtful_no_answers
 from eval.train.fit import (
     MADE_VARIANTS,
     FitSettings,
@@ -82,8 +83,10 @@ def gather_all(collections: Sequence[Collection], dev_root: Path = DEV_ROOT, cac
             "fingerprint": fingerprint, "gold_sha": fingerprint_files([Path(collection.gold)]),
             "questions": len(gathered), "answerable": len(answerable),
             "unanswerable": len(gathered) - len(answerable), "trained_on": sum(q.train for q in gathered),
+            "train_splits": list(collection.train_splits),
             "candidates": int(sum(len(q.hit) for q in gathered)),
             "found_at_read": round(sum(q.hit.any() for q in answerable) / max(1, len(answerable)), 4),
+            "doubtful_no_answer": sorted(doubtful_no_answers(gathered, collection, dev_root)),
         }
     return questions, info
 
@@ -99,6 +102,18 @@ def _start_from_base_index(collection: Collection, corpus: Path, index_dirs: dic
     base = index_dir_for([Path(collection.corpus)])
     if not target.exists() and base.is_dir():
         shutil.copytree(base, target)
+
+
+def _without_doubtful_figures(pred: Predictions, threshold: float, info: dict[str, Any]) -> dict[str, Any]:
+    """The out-of-fold figures of each collection with doubtful no-answer labels, those questions
+    left out: how much of its no-answer error is the labels' (eval/train/doubt.py)."""
+    doubtful = {(name, qid) for name, row in info.items() for qid in row["doubtful_no_answer"]}
+    names = [name for name, row in info.items() if row["doubtful_no_answer"] and not name.endswith(MADE_VARIANTS)]
+    if not names:
+        return {}
+    keep = np.array([(q.collection, q.qid) not in doubtful for q in pred.questions])
+    figures = by_collection(pred, threshold, select=keep)
+    return {name: figures[name] for name in names if name in figures}
 
 
 def _rounded(value: Any) -> Any:
@@ -153,6 +168,7 @@ def train(collections: Sequence[Collection], dev_root: Path = DEV_ROOT, cache_di
                      "the other families. The seeds' test split is never trained on."),
             "out_of_fold": _rounded(by_collection(oof, threshold)),
             "leave_one_collection_out": _rounded(by_collection(loco_pred, threshold)) if loco_pred else None,
+            "out_of_fold_without_doubtful": _rounded(_without_doubtful_figures(oof, threshold, info)),
             "seeds_by_type": _rounded(by_type(oof, threshold, "seeds")) if any(q.collection == "seeds" for q in questions) else None,
             "reliability_out_of_fold": reliability(oof.probability[trainable],
                                                     np.array([c.right for c in oof.choices], dtype=float)[trainable]),
