@@ -200,6 +200,15 @@ def _merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+def corpus_texts(corpus: Path) -> dict[str, str]:
+    """Document id → text of a corpus: a corpus.jsonl or a folder of .txt/.md files (the seeds)."""
+    if corpus.is_dir():
+        return {p.name: p.read_text(encoding="utf-8") for p in sorted(corpus.iterdir())
+                if p.is_file() and p.suffix.lower() in (".txt", ".md")}
+    records = (json.loads(line) for line in corpus.read_text(encoding="utf-8-sig").splitlines() if line.strip())
+    return {str(r["doc_id"]): r["text"] for r in records}
+
+
 def cut_corpus(collection: Collection, folder: Path) -> tuple[Path, list[GoldItem]]:
     """Write ``collection``'s corpus with the answer sentences of its cut questions removed
     (``cut_variant``) under ``folder``, in the corpus's own form (a folder of .txt files with its
@@ -211,8 +220,7 @@ def cut_corpus(collection: Collection, folder: Path) -> tuple[Path, list[GoldIte
     folder.mkdir(parents=True, exist_ok=True)
     if source.is_dir():
         files = {p.name: p for p in sorted(source.iterdir()) if p.is_file()}
-        texts = {n: p.read_text(encoding="utf-8") for n, p in files.items() if p.suffix.lower() in (".txt", ".md")}
-        changed, unanswerable = cut_variant(items, texts, collection.cut_share, collection.cut_seed,
+        changed, unanswerable = cut_variant(items, corpus_texts(source), collection.cut_share, collection.cut_seed,
                                             collection.train_splits)
         target = folder / "corpus"
         if target.exists():

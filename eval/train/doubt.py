@@ -16,26 +16,16 @@ over the seeds and the three *_na sets, out-of-fold / leave-one-collection-out: 
 1.516 / 1.390 with the session-9 verifier, 1.522 / 1.430 -> 1.518 / 1.393 with today's)."""
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
 from eval.gold import DEFAULT_GOLD, load_gold
 from eval.metrics import match_key
-from eval.train.data import Collection, QuestionData, cut_variant, masked_variant
+from eval.train.data import Collection, QuestionData, corpus_texts, cut_variant, masked_variant
 
 DOUBT_SHARE = 0.7
 GRAM = 4
-
-
-def corpus_texts(corpus: Path) -> dict[str, str]:
-    """Document id → text of a corpus: a corpus.jsonl or a folder of .txt/.md files (the seeds)."""
-    if corpus.is_dir():
-        return {p.name: p.read_text(encoding="utf-8") for p in sorted(corpus.iterdir())
-                if p.is_file() and p.suffix.lower() in (".txt", ".md")}
-    records = (json.loads(line) for line in corpus.read_text(encoding="utf-8-sig").splitlines() if line.strip())
-    return {str(r["doc_id"]): r["text"] for r in records}
 
 
 def kept_texts(collection: Collection) -> dict[str, str]:

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from eval.train.doubt import DOUBT_SHARE
+
 COLUMNS = (("n", "n"), ("answer_hit@1", "hit@1"), ("top1_hit", "top-1 hit"), ("found@read", "found"),
            ("answer_chars_mean", "chars"), ("no_answer_precision", "NA-P"), ("no_answer_recall", "NA-R"),
            ("no_answer_f1", "NA-F1"), ("ece", "ECE"))
@@ -79,8 +81,8 @@ def write_report(folder: Path, result) -> Path:
                 if row.get("doubtful_no_answer")}
     if doubtful:
         parts += ["", "## No-answer labels the kept documents contradict", "",
-                  "Unanswerable questions whose original answer has at least 70% of its character 4-grams in one "
-                  "kept document (a reposted notice; eval/train/doubt.py): "
+                  f"Unanswerable questions whose original answer has at least {DOUBT_SHARE:.0%} of its character "
+                  "4-grams in one kept document (a reposted notice; eval/train/doubt.py): "
                   + ", ".join(f"{name} {n}" for name, n in doubtful.items())
                   + ". They are trained on and scored like the others; the figures above count them. "
                   "Out-of-fold, those questions left out:"]
