@@ -114,10 +114,14 @@ class QuestionData:
         return (self.hit * (1 + (ratio <= 1.0))).astype(np.int32)
 
 
+def family_gold(collection: Collection, dev_root: Path) -> Path:
+    """The gold file of the collection's full family, with the answers its variants drop."""
+    return dev_root / collection.family / "qa.jsonl" if collection.family != "seeds" else DEFAULT_GOLD
+
+
 def _family_docs(collection: Collection, dev_root: Path) -> dict[str, str]:
     """Question id → its gold document in the full collection (no-answer variants drop it)."""
-    full = dev_root / collection.family / "qa.jsonl" if collection.family != "seeds" else DEFAULT_GOLD
-    return {item.id: (item.docs[0] if item.docs else "") for item in load_gold(full)}
+    return {item.id: (item.docs[0] if item.docs else "") for item in load_gold(family_gold(collection, dev_root))}
 
 
 def masked_variant(items: list[GoldItem], corpus_texts: dict[str, str], share: float, seed: int

@@ -20,9 +20,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from eval.gold import DEFAULT_GOLD, load_gold
+from eval.gold import load_gold
 from eval.metrics import match_key
-from eval.train.data import Collection, QuestionData, corpus_texts, cut_variant, masked_variant
+from eval.train.data import Collection, QuestionData, corpus_texts, cut_variant, family_gold, masked_variant
 
 DOUBT_SHARE = 0.7
 GRAM = 4
@@ -72,7 +72,7 @@ def doubtful_no_answers(questions: Iterable[QuestionData], collection: Collectio
     unanswerable = [q for q in questions if not q.answerable and not q.collection.endswith("_moved")]
     if not unanswerable:
         return set()
-    full_gold = DEFAULT_GOLD if collection.family == "seeds" else dev_root / collection.family / "qa.jsonl"
+    full_gold = family_gold(collection, dev_root)
     if not full_gold.is_file():
         return set()
     answers = {item.id: item.answers for item in load_gold(full_gold)}
