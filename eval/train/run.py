@@ -20,8 +20,10 @@ from eval.train.data import (
     code_fingerprint,
     collection_fingerprint,
     cut_corpus,
+    cut_corpus_path,
     fingerprint_files,
     gather_collection,
+    index_identity,
     load_gathered,
     save_gathered,
 )
@@ -51,8 +53,9 @@ class TrainingResult:
 
 def gather_all(collections: Sequence[Collection], dev_root: Path = DEV_ROOT, cache_dir: Path | None = CACHE_DIR,
                show_progress: bool = True, index_dirs: dict[str, Path] | None = None) -> tuple[list[QuestionData], dict]:
-    """Every collection's questions with their candidates; unchanged collections come from the cache."""
-    from qa.engine import QAEngine
+    """Every collection's questions with their candidates; a collection whose fingerprint and index
+    build are unchanged comes from the cache."""
+    from qa.engine import QAEngine, index_dir_for
 
     questions: list[QuestionData] = []
     info: dict[str, Any] = {}
@@ -60,27 +63,30 @@ def gather_all(collections: Sequence[Collection], dev_root: Path = DEV_ROOT, cac
     for collection in collections:
         fingerprint = collection_fingerprint(collection)
         path = cache_dir / f"{collection.name}.npz" if cache_dir else None
-        gathered = load_gathered(path, fingerprint) if path else None
+        corpus = (cut_corpus_path(collection, (cache_dir or CACHE_DIR) / "corpora" / collection.name)
+                  if collection.cut_share else Path(collection.corpus))
+        index_dir = (index_dirs or {}).get(collection.name) or index_dir_for([corpus])
+        built = index_identity(index_dir)
+        gathered = load_gathered(path, fingerprint, built) if path else None
         if gathered is None:
-            corpus = Path(collection.corpus)
             items = None
             if collection.cut_share:
                 corpus, items = cut_corpus(collection, (cache_dir or CACHE_DIR) / "corpora" / collection.name)
                 _start_from_base_index(collection, corpus, index_dirs)
             engine = engines.get(corpus)
             if engine is None:
-                index_dir = (index_dirs or {}).get(collection.name)
                 engine = engines[corpus] = QAEngine.open(index_dir=index_dir, sources=[corpus], load_model=False,
                                                          show_progress=show_progress)
             gathered, stats = gather_collection(collection, engine, dev_root, show_progress, items)
             log.info("%s: %d questions, %d candidates, %.0f s", collection.name, stats.questions, stats.candidates,
                      stats.seconds)
+            built = index_identity(index_dir)
             if path:
-                save_gathered(path, gathered, fingerprint)
+                save_gathered(path, gathered, fingerprint, built)
         questions += gathered
         answerable = [q for q in gathered if q.answerable]
         info[collection.name] = {
-            "fingerprint": fingerprint, "gold_sha": fingerprint_files([Path(collection.gold)]),
+            "fingerprint": fingerprint, "index": built, "gold_sha": fingerprint_files([Path(collection.gold)]),
             "questions": len(gathered), "answerable": len(answerable),
             "unanswerable": len(gathered) - len(answerable), "trained_on": sum(q.train for q in gathered),
             "train_splits": list(collection.train_splits),
