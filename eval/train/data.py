@@ -363,12 +363,13 @@ def package_fingerprint() -> str:
 def index_identity(index_dir: Path) -> str | None:
     """What the live generation of a local index holds (its chunks, vectors and tokenizer), from
     its manifest's checksums: two builds with equal identities answer alike. None: no index yet."""
-    from index.store import current_generation
+    from index.errors import IndexMissingError
+    from index.store import read_manifest
 
-    generation = current_generation(index_dir)
-    if generation is None:
+    try:
+        manifest = read_manifest(index_dir, check_files=False)
+    except IndexMissingError:
         return None
-    manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
     files = manifest.get("files", {})
     parts = [files.get(name, {}).get("sha256", "") for name in ("chunks.jsonl", "embeddings.npy")]
     parts.append(json.dumps([manifest.get("tokenizer"), manifest.get("metadata")], sort_keys=True))

@@ -63,15 +63,15 @@ def gather_all(collections: Sequence[Collection], dev_root: Path = DEV_ROOT, cac
     for collection in collections:
         fingerprint = collection_fingerprint(collection)
         path = cache_dir / f"{collection.name}.npz" if cache_dir else None
-        corpus = (cut_corpus_path(collection, (cache_dir or CACHE_DIR) / "corpora" / collection.name)
-                  if collection.cut_share else Path(collection.corpus))
+        variant_folder = (cache_dir or CACHE_DIR) / "corpora" / collection.name  # a cut variant's corpus
+        corpus = cut_corpus_path(collection, variant_folder) if collection.cut_share else Path(collection.corpus)
         index_dir = (index_dirs or {}).get(collection.name) or index_dir_for([corpus])
         built = index_identity(index_dir)
         gathered = load_gathered(path, fingerprint, built) if path else None
         if gathered is None:
             items = None
             if collection.cut_share:
-                corpus, items = cut_corpus(collection, (cache_dir or CACHE_DIR) / "corpora" / collection.name)
+                corpus, items = cut_corpus(collection, variant_folder)
                 _start_from_base_index(collection, corpus, index_dirs)
             engine = engines.get(corpus)
             if engine is None:
