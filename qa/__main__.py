@@ -23,7 +23,15 @@ def _print_human(result: dict) -> None:
         label = "可能相关"
     else:
         answer = result["answer"]
-        print(f"答：{answer['text']}  （置信度 {result['confidence']}，{result['probability']:.0%}）")
+        if result.get("parts"):
+            for part in result["parts"]:
+                if part["no_answer"]:
+                    print(f"答（{part['question']}）：{part['message']}")
+                else:
+                    print(f"答（{part['question']}）：{part['text']}  （置信度 {part['confidence']}，"
+                          f"{part['probability']:.0%}）")
+        else:
+            print(f"答：{answer['text']}  （置信度 {result['confidence']}，{result['probability']:.0%}）")
         for number, c in enumerate(answer["citations"], 1):
             print(f"  [{number}] 《{c['title']}》 {c['section']}  {c['doc_id']} 第 {c['start']}–{c['end']} 字")
         label = "出处段落"

@@ -13,7 +13,7 @@ from qa.answer_model import VERIFIER_FEATURES, Verdict
 from qa.features import FEATURE_LABELS
 from qa.question import Question
 from qa.reader import Reading
-from qa.records import Answer, Citation, Highlight, Passage, Reason
+from qa.records import Answer, AnswerPart, Citation, Highlight, Passage, Reason
 from qa.retrieval import Hit, passage_bounds
 
 MESSAGES = {
@@ -75,6 +75,51 @@ def compose_answer(question: Question, reading: Reading, hits: list[Hit], index:
     return Answer(question.text, False, "", text=ANSWER_GAP.join(c.quote for c in citations), score=probability,
                   citations=citations, passages=passages, notes=question.notes, probability=probability,
                   confidence=confidence_level(probability), explanation=explanation)
+
+
+def compose_parts(question: Question, replies: list[Answer], top_k: int) -> Answer:
+    """The reply to a question that asks two or more things, from the reply to each part
+    (``Question.parts``, in order). The answered parts are the answer, each quote with its own
+    citation; a part the documents do not answer keeps its no-answer message in ``parts``. The
+    probability is the lowest of the answered parts': the answer is as sure as its least sure part."""
+    parts = [AnswerPart(r.question, r.no_answer, r.message, r.text, r.citations, r.reason, r.probability,
+                        r.confidence, r.explanation) for r in replies]
+    passages = _merged_passages(replies, top_k)
+    answered = [r for r in replies if not r.no_answer]
+    if not answered:
+        reason: Reason = "not_covered" if any(r.reason == "not_covered" for r in replies) else "low_confidence"
+        message = "\n".join(f"「{r.question}」：{r.message}" for r in replies)
+        nearest = max(replies, key=lambda r: r.probability or 0.0)
+        reply = no_answer(question, reason, message, passages=passages, score=nearest.score,
+                          probability=nearest.probability, explanation=nearest.explanation)
+        reply.parts = parts
+        return reply
+    weakest = min(answered, key=lambda r: r.probability or 0.0)
+    probability = weakest.probability or 0.0
+    return Answer(question.text, False, "", text="\n".join(r.text for r in answered), score=probability,
+                  citations=[c for r in answered for c in r.citations], passages=passages, notes=question.notes,
+                  probability=probability, confidence=confidence_level(probability),
+                  explanation=weakest.explanation, parts=parts)
+
+
+def _merged_passages(replies: list[Answer], top_k: int) -> list[Passage]:
+    """The parts' passages taken in turn (each part's best first); a passage inside one already
+    taken (two parts read the same text) is not repeated, its highlights go to the one taken.
+    Answered parts' passages come before the others'."""
+    ordered = sorted(replies, key=lambda r: r.no_answer)
+    merged: list[Passage] = []
+    for depth in range(max((len(r.passages) for r in replies), default=0)):
+        for reply in ordered:
+            if depth >= len(reply.passages):
+                continue
+            passage = reply.passages[depth]
+            host = next((p for p in merged if p.doc_id == passage.doc_id
+                         and p.start <= passage.start and passage.end <= p.end), None)
+            if host is None:
+                merged.append(passage)
+            else:
+                host.highlights += [h for h in passage.highlights if h not in host.highlights]
+    return merged[:top_k]
 
 
 def _display_order(reading: Reading, count: int) -> list[int]:

@@ -52,6 +52,8 @@ class KnownPlaces(Protocol):
 
     def in_question(self, question_norm: str) -> set[str]: ...
 
+    def spans(self, text_norm: str) -> list[tuple[int, int, str]]: ...
+
 
 @dataclass
 class Question:
@@ -79,11 +81,15 @@ class Question:
     figures: list[str] = field(default_factory=list)  # numbers it names ("22", "2.5")
     item_count: int = 0          # how many items a list question asks for ("哪十项" → 10), 0 when it does not say
     count_phrase: str = ""       # … as the question writes it ("十项")
+    # A question that asks two or more things at once ("蓬江区和江海区各引进了多少个超亿元项目？",
+    # "…有几家？…有几个？"): each part read as a question of its own (``question_parts``); empty otherwise.
+    parts: list[Question] = field(default_factory=list)
 
 
 def prepare_question(question: object, places: KnownPlaces | None = None,
-                     max_chars: int = MAX_QUESTION_CHARS) -> Question:
-    """Clean and analyse ``question`` (any object; None and non-strings are read as text)."""
+                     max_chars: int = MAX_QUESTION_CHARS, split: bool = True) -> Question:
+    """Clean and analyse ``question`` (any object; None and non-strings are read as text); with
+    ``split``, a question that asks two or more things gets its ``parts``."""
     raw = question if isinstance(question, str) else ("" if question is None else str(question))
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", raw))
     text = re.sub(r"\s+", " ", text).strip()
@@ -116,7 +122,60 @@ def prepare_question(question: object, places: KnownPlaces | None = None,
         phrase, number = (1, 2) if count.group(1) else (3, 4)  # which of the two patterns matched
         prepared.item_count = chinese_number(count.group(number))
         prepared.count_phrase = count.group(phrase)
+    if split:
+        prepared.parts = [prepare_question(part, places, max_chars, split=False)
+                          for part in question_parts(prepared.text, normalized, places)]
     return prepared
+
+
+# What joins the places of a question that asks the same of each ("江门和吉安", "江门市、蓬江区和金湾区"),
+# after a place's own qualifier ("江门全市和蓬江区").
+_PLACE_JOIN = re.compile(r"(?:全市|全区|全县|市级|本级)?(?:和|与|及|以及|、|跟|同)")
+_PLACE_QUALIFIER = re.compile(r"全市|全区|全县|市级|本级")
+# The word that makes it a question about each of them: "分别", "各有", "都包括", "两地".
+_EACH = re.compile(r"分别|各自|各(?![类级种地部界项个位族式样])|都|均|[两二三四五六七八九十]地")
+_QUESTION_END = re.compile(r"(?<=[？?])")
+_MIN_PART_CHARS = 4
+
+
+def question_parts(text: str, normalized: str, places: KnownPlaces) -> list[str]:
+    """The questions a question asks at once, each as a question of its own; [] when it asks one.
+
+    Two kinds: two questions in one line ("蓬江区申报…的企业有几家？2022年全市…有几个？"), and one
+    question asked of two or more places ("江门和吉安在知识产权质押融资方面各有什么举措？" → "江门在…有什么
+    举措？", "吉安在…有什么举措？"). Each part is answered on its own, from its own passages: one
+    passage seldom holds both places' answers, and a span of one of them answers only half."""
+    found = places.spans(normalized)
+    asked = [piece for piece in _QUESTION_END.split(text) if len(_CONTENT.findall(piece)) >= _MIN_PART_CHARS]
+    if len(asked) >= 2 and all(_names_its_subject(piece, places) for piece in asked):
+        return [piece.strip() for piece in asked]
+    for first in range(len(found)):
+        run = [found[first]]
+        for following in found[first + 1:]:
+            if not _PLACE_JOIN.fullmatch(normalized[run[-1][1]:following[0]]):
+                break
+            run.append(following)
+        if len(run) < 2:
+            continue
+        rest = text[run[-1][1]:]
+        each = _EACH.search(rest)
+        if each is None:
+            return []
+        rest = rest[:each.start()] + rest[each.end():]
+        head = text[:run[0][0]]
+        parts = []
+        for k, (start, end, _) in enumerate(run):
+            qualifier = _PLACE_QUALIFIER.match(text, end) if k < len(run) - 1 else None
+            parts.append(head + text[start:qualifier.end() if qualifier else end] + rest)
+        return parts
+    return []
+
+
+def _names_its_subject(piece: str, places: KnownPlaces) -> bool:
+    """Whether one of two questions in a line names its own place or year: "…压减率多少？" after
+    "蓬江区2022年…" is about the first one's subject and is not read alone."""
+    norm = normalize_text(piece)
+    return bool(places.spans(norm) or question_years(norm) or _PLACE_QUALIFIER.search(norm))
 
 
 def chinese_number(text: str) -> int:

@@ -67,6 +67,29 @@ class Passage:
 
 
 @dataclass
+class AnswerPart:
+    """The reply to one part of a question that asks two or more things (``Question.parts``)."""
+
+    question: str
+    no_answer: bool
+    message: str
+    text: str = ""
+    citations: list[Citation] = field(default_factory=list)
+    reason: Reason = ""
+    probability: float | None = None
+    confidence: str = ""
+    explanation: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question, "no_answer": self.no_answer, "reason": self.reason, "message": self.message,
+            "text": self.text, "citations": [c.to_dict() for c in self.citations],
+            "probability": None if self.probability is None else round(self.probability, 4),
+            "confidence": self.confidence, "explanation": [dict(e) for e in self.explanation],
+        }
+
+
+@dataclass
 class Answer:
     """What ``answer()`` returns: an extracted answer with citations, or a reasoned no-answer."""
 
@@ -84,6 +107,9 @@ class Answer:
     confidence: str = ""              # 高 | 中 | 低 ("" for a no-answer)
     explanation: list[dict[str, Any]] = field(default_factory=list)  # features by contribution, largest first
     tasks: list[dict[str, Any]] = field(default_factory=list)  # a task-list answer's rows (qa.tasks.task_row)
+    # a question that asks two or more things: the reply to each part (``text`` and ``citations`` are then
+    # the answered parts' together, ``probability`` the lowest of theirs)
+    parts: list[AnswerPart] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         answer = None
@@ -105,4 +131,5 @@ class Answer:
             "explanation": [dict(e) for e in self.explanation],
             "passages": [p.to_dict() for p in self.passages],
             "tasks": [dict(t) for t in self.tasks],
+            "parts": [p.to_dict() for p in self.parts],
         }

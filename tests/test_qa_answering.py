@@ -115,6 +115,31 @@ def test_the_first_example_is_answered_with_the_ten_projects(seed_engine):
         assert text[citation.start:citation.end] == citation.quote
 
 
+def test_a_question_about_two_places_is_answered_from_each_places_document(seed_engine):
+    """"各" asks for each place's figure: each part is answered from its own passages, with its own
+    citation and probability (the two figures are in two documents)."""
+    answer = seed_engine.answer("2022年蓬江区和江海区各引进了多少个超亿元项目？")
+    assert not answer.no_answer and [p.question for p in answer.parts] == [
+        "2022年蓬江区引进了多少个超亿元项目？", "2022年江海区引进了多少个超亿元项目？"]
+    assert "41个" in answer.parts[0].text and "43个" in answer.parts[1].text
+    assert answer.text == answer.parts[0].text + "\n" + answer.parts[1].text
+    assert [c.doc_id for c in answer.citations] == ["001_9341cea50ca2ce3b.txt", "002_6b47ef97f8ef13ec.txt"]
+    for citation in answer.citations:
+        assert seed_text(citation.doc_id)[citation.start:citation.end] == citation.quote
+    assert answer.probability == min(p.probability for p in answer.parts)
+    highlighted = {(p.doc_id, h.start) for p in answer.passages for h in p.highlights}
+    assert {(c.doc_id, c.start) for c in answer.citations} <= highlighted
+    data = answer.to_dict()
+    assert [part["citations"][0]["doc_id"] for part in data["parts"]] == [c.doc_id for c in answer.citations]
+
+
+def test_two_places_the_documents_lack_are_both_named_in_the_no_answer(seed_engine):
+    answer = seed_engine.answer("深圳和珠海各接管了多少个停车场？")
+    assert answer.no_answer and answer.reason == "not_covered" and answer.to_dict()["answer"] is None
+    assert "深圳市" in answer.message and "珠海市" in answer.message
+    assert all(p.no_answer for p in answer.parts) and len(answer.parts) == 2
+
+
 def test_a_count_the_task_list_does_not_match_goes_to_the_answer_model(seed_engine):
     answer = seed_engine.answer("江门市2023年推进哪九项重点改革？")
     assert not answer.text.startswith("共 ")

@@ -158,3 +158,24 @@ def test_a_document_records_whether_it_is_national_when_it_is_indexed():
 
     assert derive_metadata("a", "各省、自治区、直辖市人民政府：为降低企业用电成本……", "关于阶段性降低企业用电成本的通知")["national"]
     assert not derive_metadata("b", "各县市区：为做好疫情防控……", "某市税务局办税指南")["national"]
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("2022年蓬江区和江海区各引进了多少个超亿元项目?", ["2022年蓬江区引进了多少个超亿元项目?", "2022年江海区引进了多少个超亿元项目?"]),
+    ("江门全市和蓬江区的碧道建设里程分别是多少?", ["江门全市的碧道建设里程是多少?", "蓬江区的碧道建设里程是多少?"]),
+    ("江门市、蓬江区和金湾区都包括哪项国企方面的改革?",
+     ["江门市包括哪项国企方面的改革?", "蓬江区包括哪项国企方面的改革?", "金湾区包括哪项国企方面的改革?"]),
+    ("蓬江区申报“揭榜挂帅”项目的企业有几家?2022年全市完成立项的科研项目有几个?",
+     ["蓬江区申报“揭榜挂帅”项目的企业有几家?", "2022年全市完成立项的科研项目有几个?"]),
+    # one question: a second question about the first one's subject, places compared, not places and each
+    ("蓬江区2022年注销了多少家“僵尸”企业?压减率多少?", []),
+    ("江门和吉安的改革有什么不同?", []),
+    ("蓬江区和市科技局的材料里都提到了哪家研究院?", []),
+    ("江门市2023年推进哪十项重点改革？", []),
+])
+def test_a_question_that_asks_two_things_is_read_as_its_parts(question, parts):
+    prepared = prepare_question(question)
+    assert [p.text for p in prepared.parts] == parts
+    assert all(not p.parts for p in prepared.parts)  # a part is not split again
+    if parts and "各" in question:
+        assert [sorted(p.places) for p in prepared.parts] == [["蓬江区"], ["江海区"]]

@@ -192,3 +192,43 @@ def test_cut_variants_lose_the_answer_sentence_and_keep_the_rest():
     assert "40个" not in changed["d2"] and "蓬江区接管停车场22个。" in changed["d2"]
     assert len(texts["d2"]) - len(changed["d2"]) < 30                    # a run-on text loses a clause, not all of it
     assert "d3" not in changed
+
+
+def test_a_two_part_question_is_gathered_as_its_parts_each_right_only_about_its_own_place(tiny, gathered):
+    """"东城区和西城区各…": one row per part, each right only with its own district's figure; the
+    question's figures count it once: a hit when an answered part holds a gold answer."""
+    from eval.gold import GoldItem
+    from eval.train.fit import Choice, Predictions
+    from eval.train.measure import summarize
+
+    root, collection = tiny
+    _, _, engine = gathered
+    gold = {q["doc"]: q["answers"][0] for q in (json.loads(line) for line in
+            collection.gold.read_text(encoding="utf-8").splitlines()) if q["id"] in ("q0-0", "q1-0")}
+    item = GoldItem("m1", "东城区和西城区各接管了多少个停车场？", (gold["d0"], gold["d1"]), ("d0", "d1"), "multi", "dev")
+    parts, stats = gather_collection(collection, engine, root, show_progress=False, items=[item])
+    assert [q.qid for q in parts] == ["m1#1", "m1#2"] and all(q.part_of == "m1" for q in parts)
+    assert parts[0].question == "东城区接管了多少个停车场？" and stats.found == stats.answerable == 1
+    for part, doc in zip(parts, ("d0", "d1")):
+        assert part.hit.any() and {part.docs[k] for k in np.flatnonzero(part.hit)} == {doc}
+    first = [Choice(int(np.flatnonzero(q.hit)[0]), None, True, True, 20) for q in parts]
+    one_answered = Predictions(parts, first, np.zeros(2), np.array([0.9, 0.1]))
+    figures = summarize(one_answered, 0.5)
+    assert figures["n"] == 1 and figures["answer_hit@1"] == 1.0 and figures["answer_chars_mean"] == 20
+    assert summarize(Predictions(parts, first, np.zeros(2), np.array([0.2, 0.1])), 0.5)["answer_hit@1"] == 0.0
+
+
+def test_a_parts_span_is_right_only_from_a_document_about_its_place_or_a_passage_naming_it():
+    """The part about 蓬江区 is not answered by 金湾区's figure, though 金湾区's report is a gold
+    document of the question too; a city bulletin's passage that names 江海区 answers the 江海区 part."""
+    from types import SimpleNamespace
+
+    from eval.train.data import _about_places
+
+    def candidate(place: str, context: str):
+        return SimpleNamespace(passage=SimpleNamespace(meta={"place": place}, own_context=context))
+
+    assert _about_places(candidate("蓬江区", "一、科技创新"), {"蓬江区"})
+    assert not _about_places(candidate("金湾区", "金湾区共有8家企业通过审核"), {"蓬江区"})
+    assert _about_places(candidate("江门市", "江海区2022年成功引进超亿元项目43个"), {"江海区"})
+    assert _about_places(candidate("", "蓬江新增企业3家"), {"蓬江区"})  # the short name counts

@@ -234,3 +234,14 @@ def test_the_upload_report_speaks_of_the_files_just_uploaded_in_the_headers_word
     assert "未加入“坏.pdf”：无法读取 PDF 文件" in html and "用时 3.2 秒" in html
     deleted = render.report_html({"removed": ["政策.txt"], "summary": "文档 5 篇"}, "删除", docs)
     assert "已删除 1 份文件：《测试市方案》（文件 政策.txt）" in deleted and "文档 5 篇" not in deleted
+
+
+def test_a_two_part_reply_shows_each_part_under_its_question(seed_engine):
+    """One part answered with its citation, the other's no-answer said under its own question."""
+    data = seed_engine.answer("蓬江区和珠海市分别接管了多少个停车场？").to_dict()
+    html = render.reply_html(data)
+    assert data["parts"][0]["no_answer"] is False and data["parts"][1]["no_answer"] is True
+    first, second = html.index("蓬江区接管了多少个停车场？"), html.index("珠海市接管了多少个停车场？")
+    assert first < html.index("22个") < second < html.index("文档中没有珠海市的相关内容")
+    assert html.count('<sup class="pqa-ref">') == len(data["answer"]["citations"]) == 1
+    assert "“推动区属企业开展智慧停车项目,目前接收管理停车场22个;”" in render.citations_text(data)

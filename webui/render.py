@@ -140,10 +140,12 @@ def reply_html(ans: dict[str, Any]) -> str:
             + (f'<div class="pqa-quote">原文：“{esc(c.get("quote"))}”</div>' if c.get("quote") != a.get("text") else "")
             + f'<div class="pqa-loc">{position(c)}</div></li>'
             for i, c in enumerate(cites, 1))
+        body = (_parts_html(ans["parts"]) if ans.get("parts") else
+                f'<div class="pqa-answer"><mark class="pqa-hl pqa-answer-text">{esc(a.get("text"))}</mark>{refs}</div>')
         parts = [
             '<div class="pqa-reply pqa-found">',
             f'<div class="pqa-label">答案{confidence_badge(ans)}</div>',
-            f'<div class="pqa-answer"><mark class="pqa-hl pqa-answer-text">{esc(a.get("text"))}</mark>{refs}</div>',
+            body,
             f'<div class="pqa-label">出处</div><ol class="pqa-cites">{items}</ol>' if cites else "",
             why_html(ans),
             _notes(ans.get("notes")),
@@ -166,6 +168,23 @@ def reply_html(ans: dict[str, Any]) -> str:
         _notes(ans.get("notes")),
         '</div>',
     ])
+
+
+def _parts_html(parts: list[dict[str, Any]]) -> str:
+    """A question that asks two or more things: each part under its own question, its quote with its
+    citation numbers (numbered across the parts), or what the documents lack for it."""
+    out, number = [], 0
+    for part in parts:
+        head = f'<div class="pqa-part-q">{esc(part.get("question"))}{confidence_badge(part)}</div>'
+        if part.get("no_answer"):
+            out.append(f'<div class="pqa-part pqa-part-none">{head}<p class="pqa-none-text">{esc(part.get("message"))}</p></div>')
+            continue
+        count = len(part.get("citations") or [])
+        refs = "".join(f'<sup class="pqa-ref">[{i}]</sup>' for i in range(number + 1, number + count + 1))
+        number += count
+        out.append(f'<div class="pqa-part">{head}<div class="pqa-answer"><mark class="pqa-hl pqa-answer-text">'
+                   f'{esc(part.get("text"))}</mark>{refs}</div></div>')
+    return "".join(out)
 
 
 CONFIDENCE_CLASS = {"高": "pqa-conf-high", "中": "pqa-conf-mid", "低": "pqa-conf-low"}

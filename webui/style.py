@@ -61,6 +61,9 @@ button.pqa-clear { margin-left: auto !important; color: var(--body-text-color-su
              margin: 8px 0 2px; }
 .pqa-label:first-child { margin-top: 0; }
 .pqa-answer { font-size: 17px; font-weight: 600; margin-bottom: 4px; }
+.pqa-part { margin: 4px 0 8px; }
+.pqa-part-q { font-size: 13px; color: var(--body-text-color-subdued); }
+.pqa-part-none .pqa-none-text { margin: 0; }
 mark.pqa-hl { background: #fde68a; color: #1f2937; padding: 1px 3px; border-radius: 3px;
               box-decoration-break: clone; -webkit-box-decoration-break: clone; }
 .pqa-ref { color: #b91c1c; font-weight: 600; margin-left: 2px; font-size: 11px; }

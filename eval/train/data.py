@@ -28,7 +28,7 @@ from index.config import DEFAULT_SEEDS_DIR, REPO_ROOT
 from index.metadata import short_place
 from qa.config import QAOptions
 from qa.features import FEATURES, feature_fingerprint
-from qa.question import prepare_question
+from qa.question import Question, prepare_question
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,8 @@ class QuestionData:
     hit: np.ndarray                  # … and comes from a gold document (or a repost of one)
     f1: np.ndarray                   # character F1 against the best gold answer
     chars: np.ndarray                # candidate length
+    part_of: str = ""                # a part of a question that asks two or more things (``Question.parts``):
+    #                                  that question's id; its figures count the question once (``measure``)
 
     @property
     def grade(self) -> np.ndarray:
@@ -429,44 +431,69 @@ def gather_collection(collection: Collection, engine, dev_root: Path = DEV_ROOT,
     out: list[QuestionData] = []
     limit = engine.config.reading.read_passages
     for item in tqdm(items, desc=f"候选 {collection.name}", unit="问", disable=not show_progress):
-        source = str(item.extra.get("source", item.id))
-        prepared = prepare_question(item.question, snap.retriever.places)
-        options = QAOptions(top_k=limit, doc_ids=list(mask))
-        hits = snap.retriever.join_neighbours(snap.retriever.retrieve(prepared, options, limit)) if not prepared.problem else []
-        reading = snap.reader.gather(prepared, hits)
-        texts: list[str] = []
-        docs: list[str] = []
-        reposts: list[list[str]] = []
-        for c in reading.candidates:
-            text = index.documents[c.passage.doc_id].document.text
-            span = text[c.candidate.start:c.candidate.end]
-            if c.candidate.note is not None:
-                span += " " + text[c.candidate.note.start:c.candidate.note.end]
-            texts.append(span)
-            docs.append(c.passage.doc_id)
-            reposts.append(c.passage.hit.also_published_as)
-        gold_docs = set(item.docs)
-        contains = np.array([contains_answer(t, item.answers) for t in texts], dtype=bool)
-        keys = [match_key(a) for a in item.answers]
-        share = np.array([sum(k in match_key(t) for k in keys) / len(keys) if keys else 0.0 for t in texts],
-                         dtype=np.float32)
-        from_gold = np.array([not gold_docs or d in gold_docs or any(r in gold_docs for r in rp)
-                              for d, rp in zip(docs, reposts)], dtype=bool)
-        hit = contains & from_gold
-        f1 = np.array([max_char_f1(t, item.answers) if h else 0.0 for t, h in zip(texts, hit)], dtype=np.float32)
-        doc = item.docs[0] if item.docs else family_docs.get(source, "")
-        name = f"{collection.name}_moved" if item.extra.get("moved") else collection.name
-        out.append(QuestionData(
-            name, collection.family, item.id, item.question, item.type, item.split, item.answerable,
-            f"{collection.family}/{doc or source}", item.split in collection.train_splits,
-            reading.matrix, np.array([c.candidate.passage for c in reading.candidates], dtype=np.int32), docs,
-            contains, share, hit, f1, np.array([len(t) for t in texts], dtype=np.int32)))
-        stats.questions += 1
-        stats.candidates += len(texts)
+        whole = prepare_question(item.question, snap.retriever.places)
+        if whole.parts and item.extra.get("moved"):
+            continue  # "珠海和吉安分别…" is half answerable: no label fits it
+        for number, prepared in enumerate(whole.parts or [whole], 1):
+            question = _gather_question(item, prepared, number if whole.parts else 0, collection, snap, limit, mask,
+                                        family_docs, index)
+            out.append(question)
+            stats.questions += 1
+            stats.candidates += len(question.hit)
         stats.answerable += item.answerable
-        stats.found += bool(item.answerable and hit.any())
+        stats.found += bool(item.answerable and any(q.hit.any() for q in out[-len(whole.parts or [whole]):]))
     stats.seconds = time.perf_counter() - started
     return out, stats
+
+
+def _gather_question(item: GoldItem, prepared: Question, part: int, collection: Collection, snap, limit: int,
+                     mask: list[str], family_docs: dict[str, str], index) -> QuestionData:
+    """One question's (or, ``part`` > 0, one part's) candidates, labelled against the item's gold
+    answers. A part is right with any of them, from a gold document about the part's place or a
+    passage that names it: the other parts' answers are about other places."""
+    source = str(item.extra.get("source", item.id))
+    options = QAOptions(top_k=limit, doc_ids=list(mask))
+    hits = snap.retriever.join_neighbours(snap.retriever.retrieve(prepared, options, limit)) if not prepared.problem else []
+    reading = snap.reader.gather(prepared, hits)
+    texts: list[str] = []
+    docs: list[str] = []
+    reposts: list[list[str]] = []
+    for c in reading.candidates:
+        text = index.documents[c.passage.doc_id].document.text
+        span = text[c.candidate.start:c.candidate.end]
+        if c.candidate.note is not None:
+            span += " " + text[c.candidate.note.start:c.candidate.note.end]
+        texts.append(span)
+        docs.append(c.passage.doc_id)
+        reposts.append(c.passage.hit.also_published_as)
+    gold_docs = set(item.docs)
+    contains = np.array([contains_answer(t, item.answers) for t in texts], dtype=bool)
+    keys = [match_key(a) for a in item.answers]
+    share = np.array([sum(k in match_key(t) for k in keys) / len(keys) if keys else 0.0 for t in texts],
+                     dtype=np.float32)
+    from_gold = np.array([not gold_docs or d in gold_docs or any(r in gold_docs for r in rp)
+                          for d, rp in zip(docs, reposts)], dtype=bool)
+    if part and prepared.places:  # the part about 蓬江区 is not answered by 金湾区's figure from the other gold document
+        from_gold &= np.array([_about_places(c, prepared.places) for c in reading.candidates], dtype=bool)
+    hit = contains & from_gold
+    f1 = np.array([max_char_f1(t, item.answers) if h else 0.0 for t, h in zip(texts, hit)], dtype=np.float32)
+    doc = item.docs[0] if item.docs else family_docs.get(source, "")
+    name = f"{collection.name}_moved" if item.extra.get("moved") else collection.name
+    return QuestionData(
+        name, collection.family, f"{item.id}#{part}" if part else item.id, prepared.text if part else item.question,
+        item.type, item.split, item.answerable, f"{collection.family}/{doc or source}",
+        item.split in collection.train_splits,
+        reading.matrix, np.array([c.candidate.passage for c in reading.candidates], dtype=np.int32), docs,
+        contains, share, hit, f1, np.array([len(t) for t in texts], dtype=np.int32), item.id if part else "")
+
+
+def _about_places(candidate, places: set[str]) -> bool:
+    """Whether a candidate's document is about one of ``places`` or its passage names one."""
+    from qa.evidence import names_place
+
+    own = candidate.passage.meta.get("place") or ""
+    wanted = {short_place(p) for p in places}
+    return bool(own and short_place(own) in wanted) or names_place(candidate.passage.own_context, places)
 
 
 def save_gathered(path: Path, questions: list[QuestionData], fingerprint: str, index: str | None = None) -> None:
@@ -476,7 +503,7 @@ def save_gathered(path: Path, questions: list[QuestionData], fingerprint: str, i
     counts = np.array([len(q.hit) for q in questions], dtype=np.int64)
     width = len(FEATURES)
     meta = [{k: getattr(q, k) for k in ("collection", "family", "qid", "question", "qtype", "split", "answerable",
-                                        "group", "train")} | {"docs": q.docs} for q in questions]
+                                        "group", "train", "part_of")} | {"docs": q.docs} for q in questions]
     tmp = path.with_suffix(".tmp.npz")
     np.savez_compressed(
         tmp, counts=counts,
@@ -515,5 +542,5 @@ def load_gathered(path: Path, fingerprint: str | None, index: str | None = None)
                                 m["answerable"], m["group"], m["train"], arrays["features"][a:b],
                                 arrays["passages"][a:b], m["docs"], arrays["contains"][a:b], arrays["share"][a:b],
                                 arrays["hit"][a:b],
-                                arrays["f1"][a:b], arrays["chars"][a:b]))
+                                arrays["f1"][a:b], arrays["chars"][a:b], m.get("part_of", "")))
     return out

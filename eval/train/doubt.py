@@ -78,4 +78,4 @@ def doubtful_no_answers(questions: Iterable[QuestionData], collection: Collectio
     answers = {item.id: item.answers for item in load_gold(full_gold)}
     index = GramIndex(kept_texts(collection))
     return {q.qid for q in unanswerable
-            if any(index.best_share(a) >= DOUBT_SHARE for a in answers.get(q.qid.split("~")[0], ()))}
+            if any(index.best_share(a) >= DOUBT_SHARE for a in answers.get((q.part_of or q.qid).split("~")[0], ()))}

@@ -44,25 +44,38 @@ def reliability(probability: np.ndarray, right: np.ndarray, bins: int = ECE_BINS
 
 
 def summarize(pred: Predictions, threshold: float, select: np.ndarray | None = None) -> dict[str, Any]:
-    """The eval metrics of the decisions ``probability >= threshold`` over the selected questions."""
+    """The eval metrics of the decisions ``probability >= threshold`` over the selected questions.
+
+    The parts of a question that asks two or more things (``QuestionData.part_of``) count as the one
+    question ``python -m eval`` scores: answered when a part is, a hit when an answered part holds a
+    gold answer, as long as its answered parts together. Calibration is per part (each part's
+    probability is the model's)."""
     idx = np.flatnonzero(select) if select is not None else np.arange(len(pred.questions))
     qs = [pred.questions[i] for i in idx]
     ch = [pred.choices[i] for i in idx]
     p = pred.probability[idx]
     answered = (p >= threshold) & np.array([c.best >= 0 for c in ch], dtype=bool)
-    answerable = np.array([q.answerable for q in qs], dtype=bool)
     contains = np.array([c.contains for c in ch], dtype=bool)
     right = np.array([c.right for c in ch], dtype=bool)
-    found = np.array([q.hit.any() for q in qs], dtype=bool)
-    out: dict[str, Any] = {"n": len(qs), "n_answerable": int(answerable.sum()),
+    groups: dict[tuple[str, str], list[int]] = {}
+    for k, q in enumerate(qs):
+        groups.setdefault((q.collection, q.part_of or q.qid), []).append(k)
+    rows = list(groups.values())
+    answerable = np.array([qs[r[0]].answerable for r in rows], dtype=bool)
+    g_answered = np.array([answered[r].any() for r in rows], dtype=bool)
+    g_hit = np.array([(answered[r] & contains[r]).any() for r in rows], dtype=bool)
+    g_top1 = np.array([contains[r].any() for r in rows], dtype=bool)
+    g_found = np.array([any(qs[k].hit.any() for k in r) for r in rows], dtype=bool)
+    g_chars = [float(sum(ch[k].chars for k in r if answered[k])) for r in rows]
+    out: dict[str, Any] = {"n": len(rows), "n_answerable": int(answerable.sum()),
                            "n_unanswerable": int((~answerable).sum())}
-    out["answer_hit@1"] = mean([float(a and c) for a, c, ok in zip(answered, contains, answerable) if ok])
-    out["top1_hit"] = mean([float(c) for c, ok in zip(contains, answerable) if ok])  # before the no-answer decision
-    out["found@read"] = mean([float(f) for f, ok in zip(found, answerable) if ok])   # a right candidate was read
-    out["answer_chars_mean"] = mean([float(c.chars) for c, a, ok in zip(ch, answered, answerable) if a and ok])
-    out.update(no_answer_prf(list(~answerable), list(~answered)))
+    out["answer_hit@1"] = mean([float(h) for h, ok in zip(g_hit, answerable) if ok])
+    out["top1_hit"] = mean([float(c) for c, ok in zip(g_top1, answerable) if ok])  # before the no-answer decision
+    out["found@read"] = mean([float(f) for f, ok in zip(g_found, answerable) if ok])   # a right candidate was read
+    out["answer_chars_mean"] = mean([c for c, a, ok in zip(g_chars, g_answered, answerable) if a and ok])
+    out.update(no_answer_prf(list(~answerable), list(~g_answered)))
     out["ece"] = expected_calibration_error(p, right.astype(float))
-    out["answered_share"] = float(answered.mean()) if len(answered) else None
+    out["answered_share"] = float(g_answered.mean()) if len(g_answered) else None
     return out
 
 
