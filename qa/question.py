@@ -133,7 +133,8 @@ def prepare_question(question: object, places: KnownPlaces | None = None,
 _PLACE_JOIN = re.compile(r"(?:全市|全区|全县|市级|本级)?(?:和|与|及|以及|、|跟|同)")
 _PLACE_QUALIFIER = re.compile(r"全市|全区|全县|市级|本级")
 # The word that makes it a question about each of them: "分别", "各有", "都包括", "两地".
-_EACH = re.compile(r"分别|各自|各(?![类级种地部界项个位族式样])|都|均|[两二三四五六七八九十]地")
+_EACH = re.compile(r"分别|各自|各(?![类级种地部界项个位族式样])|(?<![首京成古国])都(?![市会城])|(?<![人平户亩])均(?![衡匀等])"
+                   r"|[两二三四五六七八九十]地")  # not the 都 of 都市/首都, nor the 均 of 人均/均衡
 _QUESTION_END = re.compile(r"(?<=[？?])")
 _MIN_PART_CHARS = 4
 
