@@ -134,14 +134,12 @@ def reply_html(ans: dict[str, Any]) -> str:
     if not ans.get("no_answer") and ans.get("answer"):
         a = ans["answer"]
         cites = a.get("citations") or []
-        refs = "".join(f'<sup class="pqa-ref">[{i}]</sup>' for i in range(1, len(cites) + 1))
         items = "".join(
             f'<li><span class="pqa-num">[{i}]</span> {_title(c)}{_section(c)}{_meta_chips(c)}'
             + (f'<div class="pqa-quote">原文：“{esc(c.get("quote"))}”</div>' if c.get("quote") != a.get("text") else "")
             + f'<div class="pqa-loc">{position(c)}</div></li>'
             for i, c in enumerate(cites, 1))
-        body = (_parts_html(ans["parts"]) if ans.get("parts") else
-                f'<div class="pqa-answer"><mark class="pqa-hl pqa-answer-text">{esc(a.get("text"))}</mark>{refs}</div>')
+        body = _parts_html(ans["parts"]) if ans.get("parts") else _answer_line(a.get("text"), 1, len(cites))
         parts = [
             '<div class="pqa-reply pqa-found">',
             f'<div class="pqa-label">答案{confidence_badge(ans)}</div>',
@@ -180,11 +178,15 @@ def _parts_html(parts: list[dict[str, Any]]) -> str:
             out.append(f'<div class="pqa-part pqa-part-none">{head}<p class="pqa-none-text">{esc(part.get("message"))}</p></div>')
             continue
         count = len(part.get("citations") or [])
-        refs = "".join(f'<sup class="pqa-ref">[{i}]</sup>' for i in range(number + 1, number + count + 1))
+        out.append(f'<div class="pqa-part">{head}{_answer_line(part.get("text"), number + 1, count)}</div>')
         number += count
-        out.append(f'<div class="pqa-part">{head}<div class="pqa-answer"><mark class="pqa-hl pqa-answer-text">'
-                   f'{esc(part.get("text"))}</mark>{refs}</div></div>')
     return "".join(out)
+
+
+def _answer_line(text: Any, first: int, count: int) -> str:
+    """The highlighted answer text with its citation numbers ``first`` … ``first + count - 1``."""
+    refs = "".join(f'<sup class="pqa-ref">[{i}]</sup>' for i in range(first, first + count))
+    return f'<div class="pqa-answer"><mark class="pqa-hl pqa-answer-text">{esc(text)}</mark>{refs}</div>'
 
 
 CONFIDENCE_CLASS = {"高": "pqa-conf-high", "中": "pqa-conf-mid", "低": "pqa-conf-low"}

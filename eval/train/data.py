@@ -434,14 +434,14 @@ def gather_collection(collection: Collection, engine, dev_root: Path = DEV_ROOT,
         whole = prepare_question(item.question, snap.retriever.places)
         if whole.parts and item.extra.get("moved"):
             continue  # "珠海和吉安分别…" is half answerable: no label fits it
-        for number, prepared in enumerate(whole.parts or [whole], 1):
-            question = _gather_question(item, prepared, number if whole.parts else 0, collection, snap, limit, mask,
-                                        family_docs, index)
-            out.append(question)
-            stats.questions += 1
-            stats.candidates += len(question.hit)
+        rows = [_gather_question(item, prepared, number if whole.parts else 0, collection, snap, limit, mask,
+                                 family_docs, index)
+                for number, prepared in enumerate(whole.parts or [whole], 1)]
+        out += rows
+        stats.questions += len(rows)
+        stats.candidates += sum(len(q.hit) for q in rows)
         stats.answerable += item.answerable
-        stats.found += bool(item.answerable and any(q.hit.any() for q in out[-len(whole.parts or [whole]):]))
+        stats.found += bool(item.answerable and any(q.hit.any() for q in rows))
     stats.seconds = time.perf_counter() - started
     return out, stats
 
