@@ -27,6 +27,11 @@ from qa.candidates import ENUM_ITEM, RESPONSIBILITY, SHAPES
 from qa.evidence import CandidateBatch, CandidateEvidence, PassageEvidence, QuestionEvidence, names_place
 
 _DIGIT = re.compile(r"[0-9]|[一二三四五六七八九十百千万亿两]+(?:个|项|家|条|次|年|月|日|天|人|所|座|名|批|类|元|亩|公里|%|倍|岁|位|届|种|级|度)")
+# A figure as the span writes it, to compare with the question's ("三届", "22", "2.5"); a lone 一 is an
+# article ("一批", "一个"), not a figure.
+_FIGURE_TOKEN = re.compile(r"[0-9]+(?:\.[0-9]+)?%?|(?!一[^一二三四五六七八九十百千万亿两])[一二三四五六七八九十百千万亿两]+(?:个|项|家|条|次|年|月|日|天|人|所|座|名|批|类|元|亩|公里|%|倍|岁|位|届|种|级|度)")
+_CHANGE_Q = re.compile(r"(?:增长|增加|下降|提高|提升|减少|降低|上升|压减|压缩|缩短)了?(?:多少|几)|比上年|比去年|同比|增速|增幅|降幅|增长率|下降率")
+_CHANGE = re.compile(r"增长|增加|下降|提高|提升|减少|降低|上升|增幅|降幅|同比|增速|翻番|倍|压减|压缩|缩短|[0-9]\s*%|百分点")
 _DATE = re.compile(r"[0-9]{1,4}\s*(年|月|日)|[〇零一二三四五六七八九十]{1,4}(年|月|日)")
 _NOTE_ONLY = re.compile(r"^\s*[（(][^）)]*[）)]\s*[。;；]?\s*$")
 _ASKED = re.compile(r"[？?]\s*[”」]?\s*$")
@@ -399,9 +404,25 @@ def c_has_figure(b: CandidateBatch) -> np.ndarray:
     return _found(b, _DIGIT)
 
 
+def _new_figure(b: CandidateBatch) -> np.ndarray:
+    """The span holds a figure the question does not already name: "举办第三届…大赛" repeats the
+    question's 第三届 and gives no amount for "第三届…大赛的奖金总额是多少"."""
+    asked = b.q.question.normalized
+    return _each(b, lambda c: float(any(m.group() not in asked for m in _FIGURE_TOKEN.finditer(c.norm))))
+
+
+def _change_fit(b: CandidateBatch) -> np.ndarray:
+    """For a question about a change ("比上年增长了多少", "下降了几个百分点"): the span states one
+    (a change word or a percentage) (1), or gives only a level (0); 0.5 when no change is asked."""
+    if not _CHANGE_Q.search(b.q.question.normalized):
+        return np.full(len(b.items), 0.5)
+    return _found(b, _CHANGE)
+
+
 def c_type_fit(b: CandidateBatch) -> np.ndarray:
-    """Whether the span is the measure asked for, on every count the question gives: a figure for a
-    how-many question, the unit it names or measures in ("收费标准" → 元). 1 when all hold, 0 when one
+    """Whether the span is the measure asked for, on every count the question gives: a figure (not
+    one the question names) for a how-many question, a change for a question about one, else the unit
+    it names or measures in ("收费标准" → 元). 1 when all hold, 0 when one
     fails, 0.5 when the question asks for no measure (a list question "哪几座…" asks for items, not a
     count). Each part is its own feature too; together they tell the verifier that a near miss
     ("停车场22个" for a fee) is not an answer, which the parts alone rarely show it."""
@@ -410,8 +431,10 @@ def c_type_fit(b: CandidateBatch) -> np.ndarray:
         return np.full(len(b.items), 0.5)
     checks: list[np.ndarray] = []
     if question.wants_number or question.answer_type == "number":
-        checks.append(c_has_figure(b))
-    if asked_unit(question.normalized):
+        checks.append(_new_figure(b))
+    if _CHANGE_Q.search(question.normalized):  # a change is told in % as often as in the measure's unit
+        checks.append(_change_fit(b))
+    elif asked_unit(question.normalized):
         checks.append(c_asked_unit(b))
     elif unit_pattern(question.normalized) is not None:
         checks.append(c_measured_unit(b))
@@ -470,17 +493,19 @@ def _nearest_before(marks: list, end: int):
 
 def c_subject_place(b: CandidateBatch) -> np.ndarray:
     """Whose figure the span gives: the last place named up to its end (in it or before it in the
-    passage) is a place the question names (1), another place (0), or there is none (0.5). "江海区
-    …。2022年引进超亿元项目43个" answers for 江海区, not for 新会区."""
+    passage), failing that the place the document is about, is a place the question names (1),
+    another place (0), or there is none (0.5; a national notice holds everywhere). "江海区…。2022年
+    引进超亿元项目43个" answers for 江海区, not for 新会区; an unnamed figure in 蓬江区's report is
+    蓬江区's."""
     asked = b.q.question.normalized
     if not b.q.question.places:
         return np.full(len(b.items), 0.5)
 
     def subject(c: CandidateEvidence) -> float:
         mark = _nearest_before(c.passage.places, c.candidate.end)
-        if mark is None:
+        form = mark[2] if mark is not None else str(c.passage.meta.get("place") or "")
+        if not form or (mark is None and c.passage.meta.get("national")):
             return 0.5
-        form = mark[2]
         return float(form in asked or short_place(form) in asked or names_place(form, b.q.question.places))
     return _each(b, subject)
 

@@ -170,6 +170,38 @@ def test_whose_figure_a_span_gives_is_the_last_place_and_year_named_before_it():
     assert one(F.c_subject_place, q, candidate_at(b, q, p, "2022年成功引进超亿元项目43个。")) == 0.5
 
 
+def test_an_unnamed_figure_belongs_to_the_place_the_document_is_about():
+    text = "新建的5所学校投入使用，新增8300多个优质学位。\n携手恩平推进区域平衡发展。"
+    q, p, b = read_text("恩平市2022年新增了多少个优质学位？", text, meta={"place": "蓬江区"})
+    seats = candidate_at(b, q, p, "新建的5所学校投入使用，新增8300多个优质学位。")
+    assert one(F.c_subject_place, q, seats) == 0.0  # 蓬江区's report: its figure, not 恩平市's
+    q, p, b = read_text("蓬江区2022年新增了多少个优质学位？", text, meta={"place": "蓬江区"})
+    assert one(F.c_subject_place, q, candidate_at(b, q, p, "新建的5所学校投入使用，新增8300多个优质学位。")) == 1.0
+    q, p, b = read_text("恩平市2022年新增了多少个优质学位？", text, meta={"place": "", "national": True})
+    assert one(F.c_subject_place, q, candidate_at(b, q, p, "新建的5所学校投入使用，新增8300多个优质学位。")) == 0.5
+
+
+def test_a_figure_the_question_already_names_is_no_answer_to_how_much():
+    text = "举办第三届江门市高价值专利培育布局大赛，培育一批创新项目。大赛奖金总额为50万元。"
+    q, p, b = read_text("江门第三届高价值专利培育布局大赛的奖金总额是多少？", text)
+    contest = candidate_at(b, q, p, "举办第三届江门市高价值专利培育布局大赛，培育一批创新项目。")
+    prize = candidate_at(b, q, p, "大赛奖金总额为50万元。")
+    assert one(F.c_has_figure, q, contest) == 1.0 and one(F._new_figure, q, contest) == 0.0  # 一批 is no figure either
+    assert one(F._new_figure, q, prize) == 1.0
+    assert one(F.c_type_fit, q, contest) == 0.0 and one(F.c_type_fit, q, prize) == 1.0
+
+
+def test_a_question_about_a_change_wants_the_change_not_the_level():
+    text = "兑现各级扶持资金2.55亿元，退税减税降费22.21亿元。退税减税降费金额比上年增长15%。"
+    q, p, b = read_text("江海区2022年退税减税降费金额比上年增长了多少？", text)
+    level = candidate_at(b, q, p, "兑现各级扶持资金2.55亿元，退税减税降费22.21亿元。")
+    change = candidate_at(b, q, p, "退税减税降费金额比上年增长15%。")
+    assert one(F._change_fit, q, level) == 0.0 and one(F._change_fit, q, change) == 1.0
+    assert one(F.c_type_fit, q, level) == 0.0 and one(F.c_type_fit, q, change) == 1.0
+    q, p, b = read_text("江海区2022年退税减税降费多少亿元？", text)
+    assert one(F._change_fit, q, candidate_at(b, q, p, "兑现各级扶持资金2.55亿元，退税减税降费22.21亿元。")) == 0.5
+
+
 def test_a_figure_in_the_unit_the_question_names():
     text = "普惠小微贷款余额年均增长18%以上。全市普惠小微贷款余额达到1200亿元。"
     q, p, b = read_text("吉安市普惠小微贷款余额是多少亿元？", text)
