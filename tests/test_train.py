@@ -232,3 +232,22 @@ def test_a_parts_span_is_right_only_from_a_document_about_its_place_or_a_passage
     assert not _about_places(candidate("金湾区", "金湾区共有8家企业通过审核"), {"蓬江区"})
     assert _about_places(candidate("江门市", "江海区2022年成功引进超亿元项目43个"), {"江海区"})
     assert _about_places(candidate("", "蓬江新增企业3家"), {"蓬江区"})  # the short name counts
+
+
+def test_compare_measures_a_masked_feature_against_the_same_candidates(gathered):
+    from eval.train.compare import compare, masked, objective_collections, summary
+    from qa.features import FEATURES
+
+    questions, _, _ = gathered
+    assert objective_collections(questions) == ["tiny"]
+    runs = compare(questions, [17, 3], SMALL, folds=2, progress=lambda m: None)
+    assert [(r.seed, r.held_out) for r in runs] == [(17, "out_of_fold"), (3, "out_of_fold")]  # one family: no LOCO
+    assert all(0.0 <= r.objective <= 2.0 and r.figures["tiny"]["n"] == 34 for r in runs)
+    blind = compare(masked(questions, list(FEATURES)), [17], SMALL, folds=2, progress=lambda m: None)
+    # with every feature held at 0 the ranker cannot tell the right span from the rest
+    assert blind[0].objective < runs[0].objective
+    assert blind[0].figures["tiny"]["answer_hit@1"] < runs[0].figures["tiny"]["answer_hit@1"]
+    assert questions[0].features.any()  # masking copies; the gathered rows are untouched
+    assert summary(runs)[0].startswith("out_of_fold: ") and "(mean " in summary(runs)[0]
+    with pytest.raises(ValueError, match="no_such_feature"):
+        masked(questions, ["no_such_feature"])

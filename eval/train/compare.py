@@ -1,0 +1,185 @@
+"""``python -m eval.train.compare``: measure a change to the answer model the way a change is decided on.
+
+A change is kept when it raises the held-out figures on more than one LightGBM seed: one seed to the
+next moves the mean by up to 0.03, and a change that raises the out-of-fold mean often lowers the
+leave-one-collection-out one (docs/ANSWER_MODEL.md). For each seed this fits the ranker and verifier
+out-of-fold and leave-one-collection-out on the cached candidates (``var/train/``; stale caches are
+gathered again), chooses the no-answer threshold on each set of predictions, and prints answer_hit@1
+and no-answer F1 per collection and the **objective**: their sum, averaged over the collections with
+unanswerable questions as they come (not the variants made for training).
+
+Feature columns can be masked (held at 0 in both models: a column that never varies is never split
+on), so a new feature is measured against the same caches without it; fitting settings can be
+changed from the command line. Nothing is written but the optional ``--json`` file."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.train.data import CACHE_DIR, DEV_ROOT, QuestionData, default_collections
+from eval.train.fit import MADE_VARIANTS, FitSettings, cross_validate, leave_one_collection_out
+from eval.train.measure import by_collection, choose_threshold
+
+log = logging.getLogger("eval.train.compare")
+
+
+@dataclass
+class Run:
+    """One seed's figures under one way of holding questions out."""
+
+    seed: int
+    held_out: str                     # "out_of_fold" or "leave_one_collection_out"
+    threshold: float
+    objective: float
+    figures: dict[str, dict[str, Any]]
+
+
+def objective_collections(questions: Sequence[QuestionData]) -> list[str]:
+    """The collections the objective averages over: those with unanswerable questions, as they come."""
+    names = dict.fromkeys(q.collection for q in questions if not q.answerable)
+    return [n for n in names if not n.endswith(MADE_VARIANTS)]
+
+
+def masked(questions: Sequence[QuestionData], names: Sequence[str]) -> list[QuestionData]:
+    """Copies of ``questions`` with the named feature columns held at 0."""
+    from qa.features import FEATURES
+
+    unknown = [n for n in names if n not in FEATURES]
+    if unknown:
+        raise ValueError(f"unknown feature(s): {', '.join(unknown)}")
+    columns = [FEATURES.index(n) for n in names]
+    out = []
+    for q in questions:
+        features = q.features.copy()
+        features[:, columns] = 0.0
+        out.append(replace(q, features=features))
+    return out
+
+
+def seeded(settings: FitSettings, seed: int) -> FitSettings:
+    return replace(settings, ranker_params={**settings.ranker_params, "seed": seed},
+                   verifier_params={**settings.verifier_params, "seed": seed})
+
+
+def compare(questions: Sequence[QuestionData], seeds: Sequence[int], settings: FitSettings | None = None,
+            folds: int = 5, loco: bool = True, progress: Callable[[str], None] = log.info) -> list[Run]:
+    """Out-of-fold (and leave-one-collection-out) figures of ``settings`` for each seed."""
+    settings = settings or FitSettings()
+    sets = objective_collections(questions)
+    if not sets:
+        raise ValueError("no collection has unanswerable questions: the threshold cannot be chosen")
+    runs: list[Run] = []
+    for seed in seeds:
+        fitting = seeded(settings, seed)
+        ways = ["out_of_fold"]
+        if loco and len({q.family for q in questions}) > 1:
+            ways.append("leave_one_collection_out")
+        for name in ways:
+            predictions = (cross_validate(questions, folds, progress, fitting) if name == "out_of_fold"
+                           else leave_one_collection_out(questions, progress, fitting))
+            threshold, _ = choose_threshold(predictions, sets)
+            figures = by_collection(predictions, threshold)
+            objective = float(np.mean([(figures[c]["answer_hit@1"] or 0.0) + (figures[c]["no_answer_f1"] or 0.0)
+                                       for c in sets]))
+            runs.append(Run(seed, name, threshold, objective, figures))
+            progress(run_line(runs[-1], sets))
+    return runs
+
+
+def run_line(run: Run, sets: Sequence[str]) -> str:
+    parts = [f"{run.held_out} seed {run.seed}: threshold {run.threshold:.2f}, objective {run.objective:.3f}"]
+    for name, f in run.figures.items():
+        if name.endswith(MADE_VARIANTS):
+            continue
+        na = f" NA-F1 {f['no_answer_f1']:.3f}" if name in sets and f.get("no_answer_f1") is not None else ""
+        hit = f["answer_hit@1"]
+        parts.append(f"{name} hit@1 {hit:.3f}{na}" if hit is not None else f"{name}{na}")
+    return " | ".join(parts)
+
+
+def summary(runs: Sequence[Run]) -> list[str]:
+    """One line per way of holding out: each seed's objective and their mean."""
+    lines = []
+    for way in dict.fromkeys(r.held_out for r in runs):
+        values = [r.objective for r in runs if r.held_out == way]
+        lines.append(f"{way}: {' / '.join(f'{v:.3f}' for v in values)} (mean {np.mean(values):.3f})")
+    return lines
+
+
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _params(text: str | None) -> dict[str, Any]:
+    """``"num_leaves=63,min_data_in_leaf=20"`` → ``{"num_leaves": 63, "min_data_in_leaf": 20}``."""
+    out: dict[str, Any] = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        if "=" not in item:
+            raise ValueError(f"expected name=value, got {item!r}")
+        key, value = item.split("=", 1)
+        out[key.strip()] = _value(value.strip())
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m eval.train.compare", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", default="17,3,5", help="LightGBM seeds (default 17,3,5)")
+    parser.add_argument("--mask", default="", help="comma-separated feature names held at 0")
+    parser.add_argument("--ranker", help="ranker LightGBM parameters, e.g. num_leaves=63,min_data_in_leaf=20")
+    parser.add_argument("--verifier", help="verifier LightGBM parameters")
+    parser.add_argument("--ranker-rounds", type=int)
+    parser.add_argument("--verifier-rounds", type=int)
+    parser.add_argument("--dev-root", type=Path, default=DEV_ROOT)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--no-loco", action="store_true", help="out-of-fold figures only")
+    parser.add_argument("--json", type=Path, help="also write every run's figures to this file")
+    parser.add_argument("--no-progress", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from eval.train.run import gather_all
+
+    try:
+        seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+        base = FitSettings()
+        settings = replace(base, ranker_params={**base.ranker_params, **_params(args.ranker)},
+                           verifier_params={**base.verifier_params, **_params(args.verifier)},
+                           ranker_rounds=args.ranker_rounds or base.ranker_rounds,
+                           verifier_rounds=args.verifier_rounds or base.verifier_rounds)
+        questions, _ = gather_all(default_collections(args.dev_root), args.dev_root, CACHE_DIR, not args.no_progress)
+        mask = [n.strip() for n in args.mask.split(",") if n.strip()]
+        if mask:
+            questions = masked(questions, mask)
+        runs = compare(questions, seeds, settings, args.folds, not args.no_loco,
+                       progress=log.info if not args.no_progress else lambda m: None)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.no_progress:  # otherwise each run's line was logged as it came
+        sets = objective_collections(questions)
+        print("\n".join(run_line(run, sets) for run in runs))
+    print("\n".join(summary(runs)))
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in runs], ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
