@@ -251,3 +251,16 @@ def test_compare_measures_a_masked_feature_against_the_same_candidates(gathered)
     assert summary(runs)[0].startswith("out_of_fold: ") and "(mean " in summary(runs)[0]
     with pytest.raises(ValueError, match="no_such_feature"):
         masked(questions, ["no_such_feature"])
+
+
+def test_compare_refuses_bad_arguments_with_a_message(tmp_path, capsys):
+    from eval.train.compare import main
+
+    assert main(["--seeds", "a,b", "--no-progress"]) == 2
+    assert "--seeds" in capsys.readouterr().err
+    assert main(["--dev-root", str(tmp_path / "nowhere"), "--no-progress"]) == 2
+    assert "collection files not found" in capsys.readouterr().err
+    assert main(["--ranker", "num_leaves", "--no-progress"]) == 2
+    assert "expected name=value" in capsys.readouterr().err
+    assert main(["--mask", "c_coverage,no_such_feature", "--no-progress"]) == 2  # refused before any gathering
+    assert "no_such_feature" in capsys.readouterr().err

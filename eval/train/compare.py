@@ -27,6 +27,7 @@ import numpy as np
 from eval.train.data import CACHE_DIR, DEV_ROOT, QuestionData, default_collections
 from eval.train.fit import MADE_VARIANTS, FitSettings, cross_validate, leave_one_collection_out
 from eval.train.measure import by_collection, choose_threshold
+from index.errors import PolicyQAError
 
 log = logging.getLogger("eval.train.compare")
 
@@ -158,18 +159,37 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    except ValueError:
+        print(f"error: --seeds takes whole numbers separated by commas, got {args.seeds!r}", file=sys.stderr)
+        return 2
+    try:
         base = FitSettings()
         settings = replace(base, ranker_params={**base.ranker_params, **_params(args.ranker)},
                            verifier_params={**base.verifier_params, **_params(args.verifier)},
                            ranker_rounds=args.ranker_rounds or base.ranker_rounds,
                            verifier_rounds=args.verifier_rounds or base.verifier_rounds)
-        questions, _ = gather_all(default_collections(args.dev_root), args.dev_root, CACHE_DIR, not args.no_progress)
-        mask = [n.strip() for n in args.mask.split(",") if n.strip()]
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from qa.features import FEATURES
+
+    mask = [n.strip() for n in args.mask.split(",") if n.strip()]
+    unknown = [n for n in mask if n not in FEATURES]
+    collections = default_collections(args.dev_root)
+    missing = [str(c.corpus) for c in collections if not Path(c.corpus).exists()]
+    if unknown or missing or not seeds or args.folds < 2:
+        problem = (f"unknown feature(s) for --mask: {', '.join(unknown)}" if unknown
+                   else f"collection files not found: {', '.join(missing)} (--dev-root?)" if missing
+                   else "--seeds is empty" if not seeds else "--folds must be at least 2")
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    try:
+        questions, _ = gather_all(collections, args.dev_root, CACHE_DIR, not args.no_progress)
         if mask:
             questions = masked(questions, mask)
         runs = compare(questions, seeds, settings, args.folds, not args.no_loco,
                        progress=log.info if not args.no_progress else lambda m: None)
-    except ValueError as exc:
+    except (PolicyQAError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.no_progress:  # otherwise each run's line was logged as it came
