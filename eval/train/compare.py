@@ -49,11 +49,17 @@ def objective_collections(questions: Sequence[QuestionData]) -> list[str]:
     return [n for n in names if not n.endswith(MADE_VARIANTS)]
 
 
+def unknown_features(names: Sequence[str]) -> list[str]:
+    from qa.features import FEATURES
+
+    return [n for n in names if n not in FEATURES]
+
+
 def masked(questions: Sequence[QuestionData], names: Sequence[str]) -> list[QuestionData]:
     """Copies of ``questions`` with the named feature columns held at 0."""
     from qa.features import FEATURES
 
-    unknown = [n for n in names if n not in FEATURES]
+    unknown = unknown_features(names)
     if unknown:
         raise ValueError(f"unknown feature(s): {', '.join(unknown)}")
     columns = [FEATURES.index(n) for n in names]
@@ -171,17 +177,16 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from qa.features import FEATURES
-
     mask = [n.strip() for n in args.mask.split(",") if n.strip()]
-    unknown = [n for n in mask if n not in FEATURES]
     collections = default_collections(args.dev_root)
     missing = [str(c.corpus) for c in collections if not Path(c.corpus).exists()]
-    if unknown or missing or not seeds or args.folds < 2:
-        problem = (f"unknown feature(s) for --mask: {', '.join(unknown)}" if unknown
-                   else f"collection files not found: {', '.join(missing)} (--dev-root?)" if missing
-                   else "--seeds is empty" if not seeds else "--folds must be at least 2")
-        print(f"error: {problem}", file=sys.stderr)
+    unknown = unknown_features(mask)
+    problems = [f"unknown feature(s) for --mask: {', '.join(unknown)}"] if unknown else []
+    problems += [f"collection files not found: {', '.join(missing)} (--dev-root?)"] if missing else []
+    problems += ["--seeds is empty"] if not seeds else []
+    problems += ["--folds must be at least 2"] if args.folds < 2 else []
+    if problems:
+        print("\n".join(f"error: {p}" for p in problems), file=sys.stderr)
         return 2
     try:
         questions, _ = gather_all(collections, args.dev_root, CACHE_DIR, not args.no_progress)
