@@ -411,11 +411,9 @@ def _new_figure(b: CandidateBatch) -> np.ndarray:
     return _each(b, lambda c: float(any(m.group() not in asked for m in _FIGURE_TOKEN.finditer(c.norm))))
 
 
-def _change_fit(b: CandidateBatch) -> np.ndarray:
+def _states_change(b: CandidateBatch) -> np.ndarray:
     """For a question about a change ("比上年增长了多少", "下降了几个百分点"): the span states one
-    (a change word or a percentage) (1), or gives only a level (0); 0.5 when no change is asked."""
-    if not _CHANGE_Q.search(b.q.question.normalized):
-        return np.full(len(b.items), 0.5)
+    (a change word or a percentage) (1), or gives only a level (0)."""
     return _found(b, _CHANGE)
 
 
@@ -424,8 +422,9 @@ def c_type_fit(b: CandidateBatch) -> np.ndarray:
     one the question names) for a how-many question, a change for a question about one, else the unit
     it names or measures in ("收费标准" → 元). 1 when all hold, 0 when one
     fails, 0.5 when the question asks for no measure (a list question "哪几座…" asks for items, not a
-    count). Each part is its own feature too; together they tell the verifier that a near miss
-    ("停车场22个" for a fee) is not an answer, which the parts alone rarely show it."""
+    count). The unit checks are features of their own too (``c_asked_unit``, ``c_measured_unit``);
+    the figure and change checks are not: as features apart they raised the out-of-fold figures and
+    lowered the leave-one-collection-out ones (docs/ANSWER_MODEL.md, session 16)."""
     question = b.q.question
     if question.wants_list:
         return np.full(len(b.items), 0.5)
@@ -433,7 +432,7 @@ def c_type_fit(b: CandidateBatch) -> np.ndarray:
     if question.wants_number or question.answer_type == "number":
         checks.append(_new_figure(b))
     if _CHANGE_Q.search(question.normalized):  # a change is told in % as often as in the measure's unit
-        checks.append(_change_fit(b))
+        checks.append(_states_change(b))
     elif asked_unit(question.normalized):
         checks.append(c_asked_unit(b))
     elif unit_pattern(question.normalized) is not None:

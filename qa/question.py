@@ -97,7 +97,9 @@ def prepare_question(question: object, places: KnownPlaces | None = None,
     if len(text) > max_chars:
         notes.append(f"问题过长（{len(text)} 字），只使用前 {max_chars} 字。")
         text = text[:max_chars]
-    normalized = normalize_text(text)
+    # 甚麼 folds to 甚么 character by character (甚 alone is also 甚至's), so the asking word is put
+    # right here, where only the question is read: every pattern below then knows it as 什么.
+    normalized = normalize_text(text).replace("甚么", "什么")
     prepared = Question(raw, text, normalized, notes=notes)
     if not text:
         prepared.problem = "empty"

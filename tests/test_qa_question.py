@@ -181,3 +181,14 @@ def test_a_question_that_asks_two_things_is_read_as_its_parts(question, parts):
     assert all(not p.parts for p in prepared.parts)  # a part is not split again
     if parts and "各" in question:
         assert [sorted(p.places) for p in prepared.parts] == [["蓬江区"], ["江海区"]]
+
+
+def test_the_traditional_asking_word_reads_as_the_simplified_one():
+    """甚麼 folds to 甚么 character by character; the question must still ask 什么 (a time here),
+    and the asking word must not be taken for a content word, while the quoted text keeps 甚麼."""
+    traditional = prepare_question("蒙古甚麼時候加入聯合國？")
+    simplified = prepare_question("蒙古什么时候加入联合国？")
+    assert traditional.answer_type == simplified.answer_type == TIME
+    assert traditional.words == simplified.words
+    assert "甚麼" in traditional.text and "甚" not in traditional.normalized
+    assert prepare_question("他甚至没有来过吗？").normalized.startswith("他甚至")
