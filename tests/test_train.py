@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from eval.train.data import Collection, gather_collection, index_identity, load_gathered, save_gathered
-from eval.train.fit import FitSettings, choose, fit_ranker
+from eval.train.fit import FitSettings, choose, cross_validate, fit_ranker, relative_again, without_answer
 from eval.train.run import train, write_model
 from qa.answer_model import AnswerModel, ranker_input
 
@@ -264,3 +265,39 @@ def test_compare_refuses_bad_arguments_with_a_message(tmp_path, capsys):
     assert "expected name=value" in capsys.readouterr().err
     assert main(["--mask", "c_coverage,no_such_feature", "--no-progress"]) == 2  # refused before any gathering
     assert "no_such_feature" in capsys.readouterr().err
+    assert main(["--max-negatives", "0", "--no-progress"]) == 2
+    assert "--max-negatives" in capsys.readouterr().err
+    assert main(["--near-miss-weight", "-1", "--no-progress"]) == 2
+    assert "--near-miss-weight" in capsys.readouterr().err
+
+
+def test_a_near_miss_is_the_rankers_choice_once_the_answer_is_taken_away(gathered):
+    from qa.features import FEATURES
+
+    questions, _, _ = gathered
+    ranker = fit_ranker([q for q in questions if q.answerable], SMALL)
+    made = 0
+    for q in questions:
+        miss = without_answer(ranker, q)
+        if not q.answerable:
+            assert miss is None
+            continue
+        assert miss is not None and miss.row is not None
+        assert not q.contains[miss.best] and not miss.right  # a span without the answer, so a wrong one
+        made += 1
+        # the span is judged against the candidates left, not against the answer taken away
+        kept = relative_again(q.features[~q.contains.astype(bool)])
+        column = FEATURES.index("c_coverage_vs_best")
+        assert kept[:, column].max() == 0.0
+    assert made == sum(q.answerable for q in questions)
+
+
+def test_near_misses_teach_the_verifier_only_when_weighted(gathered):
+    questions, _, _ = gathered
+    plain = cross_validate(questions, 2, lambda m: None, SMALL)
+    assert not any(plain.near_misses)  # weight 0: none made, the model as before
+    weighted = cross_validate(questions, 2, lambda m: None, replace(SMALL, near_miss_weight=1.0))
+    assert sum(m is not None for m in weighted.near_misses) == sum(q.answerable for q in questions)
+    # the ranker's choices are the same; only the verifier saw more wrong answers, so it trusts less
+    assert [c.best for c in plain.choices] == [c.best for c in weighted.choices]
+    assert weighted.raw.mean() < plain.raw.mean()

@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verifier", help="verifier LightGBM parameters")
     parser.add_argument("--ranker-rounds", type=int)
     parser.add_argument("--verifier-rounds", type=int)
+    parser.add_argument("--max-negatives", type=int, help="wrong candidates per question the ranker trains on")
+    parser.add_argument("--near-miss-weight", type=float,
+                        help="weight of the near misses made from answerable questions in the verifier (0: none)")
     parser.add_argument("--dev-root", type=Path, default=DEV_ROOT)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--no-loco", action="store_true", help="out-of-fold figures only")
@@ -173,7 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = replace(base, ranker_params={**base.ranker_params, **_params(args.ranker)},
                            verifier_params={**base.verifier_params, **_params(args.verifier)},
                            ranker_rounds=args.ranker_rounds or base.ranker_rounds,
-                           verifier_rounds=args.verifier_rounds or base.verifier_rounds)
+                           verifier_rounds=args.verifier_rounds or base.verifier_rounds,
+                           max_negatives=args.max_negatives or base.max_negatives,
+                           near_miss_weight=(base.near_miss_weight if args.near_miss_weight is None
+                                             else args.near_miss_weight))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -185,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     problems += [f"collection files not found: {', '.join(missing)} (--dev-root?)"] if missing else []
     problems += ["--seeds is empty"] if not seeds else []
     problems += ["--folds must be at least 2"] if args.folds < 2 else []
+    problems += ["--max-negatives must be at least 1"] if args.max_negatives is not None and args.max_negatives < 1 else []
+    problems += ["--near-miss-weight must not be negative"] if (args.near_miss_weight or 0) < 0 else []
     if problems:
         print("\n".join(f"error: {p}" for p in problems), file=sys.stderr)
         return 2

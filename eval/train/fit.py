@@ -69,13 +69,17 @@ class FitSettings:
     # three *_na sets of hit@1 + no-answer F1): with them 1.499 out-of-fold and 1.395
     # leave-one-collection-out, without them 1.498 and 1.335.
     calibrate_on_made: bool = True
+    # Near misses made from answerable questions: the choice the out-of-fold ranker makes once every
+    # candidate holding a gold answer is taken away, taught to the verifier as a wrong answer with this
+    # weight (0: none). See ``without_answer``.
+    near_miss_weight: float = 0.0
 
     def to_dict(self) -> dict:
         return {"ranker": {"params": self.ranker_params, "rounds": self.ranker_rounds},
                 "verifier": {"params": self.verifier_params, "rounds": self.verifier_rounds},
                 "max_negatives": self.max_negatives, "balance_families": self.balance_families,
                 "balance_ranker": self.balance_ranker, "verifier_ignores": list(self.verifier_ignores),
-                "calibrate_on_made": self.calibrate_on_made}
+                "calibrate_on_made": self.calibrate_on_made, "near_miss_weight": self.near_miss_weight}
 
 
 def family_weights(questions: Sequence[QuestionData], balance: bool) -> np.ndarray:
@@ -107,6 +111,7 @@ class Predictions:
     choices: list[Choice]
     raw: np.ndarray                   # verifier output
     probability: np.ndarray = field(default_factory=lambda: np.zeros(0))  # calibrated
+    near_misses: list[Choice | None] = field(default_factory=list)  # ``without_answer`` of each question
 
 
 def ranker_rows(questions: Sequence[QuestionData], max_negatives: int = MAX_NEGATIVES, seed: int = 0,
@@ -166,6 +171,58 @@ def ranker_choices(ranker, questions: Sequence[QuestionData]) -> list[Choice]:
     return choices
 
 
+def relative_again(matrix: np.ndarray) -> np.ndarray:
+    """``matrix`` with its ``*_vs_best`` columns measured against its own rows' best (a subset of a
+    question's candidates has another best than the whole)."""
+    from qa.features import FEATURES, RELATIVE_FEATURES
+
+    out = matrix.copy()
+    if not len(out):
+        return out
+    for name in RELATIVE_FEATURES:
+        column = out[:, FEATURES.index(name)]
+        out[:, FEATURES.index(f"{name}_vs_best")] = column - column.max()
+    return out
+
+
+def without_answer(ranker, q: QuestionData) -> Choice | None:
+    """What the ranker would choose if the documents did not hold the answer: an answerable question's
+    candidates that hold a gold answer are taken away and the rest scored again. The choice is a near
+    miss (a span of the passage that was asked about, in the question's words, without its fact), the
+    hard no-answer case of real use, and one comes from nearly every answerable question; ``*_cut``
+    makes the same case from the documents, for a quarter of the questions and at the cost of an index.
+    None when the question is unanswerable, holds no answer among its candidates or leaves fewer than two."""
+    if not q.answerable or not len(q.contains):
+        return None
+    keep = np.flatnonzero(~q.contains.astype(bool))
+    if len(keep) == len(q.contains) or len(keep) < 2:
+        return None
+    matrix = relative_again(q.features[keep])
+    scores = np.asarray(ranker.predict(ranker_input(matrix), num_threads=2))
+    best = int(np.argmax(scores))
+    row = verifier_features(matrix, scores, [int(q.passages[i]) for i in keep], [q.docs[i] for i in keep], best)
+    return Choice(int(keep[best]), row, False, False, int(q.chars[keep[best]]))
+
+
+def near_miss_rows(near_misses: Sequence[Choice | None], weights: np.ndarray, usable: np.ndarray,
+                   settings: FitSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The verifier's extra rows (all wrong) from the near misses of the ``usable`` questions, each
+    weighing ``settings.near_miss_weight`` times its question."""
+    from qa.answer_model import VERIFIER_FEATURES, mask_ignored
+
+    rows = {i: c.row for i, c in enumerate(near_misses) if c is not None and c.row is not None and usable[i]}
+    if not rows or settings.near_miss_weight <= 0:
+        return np.zeros((0, len(VERIFIER_FEATURES)), np.float32), np.zeros(0), np.zeros(0)
+    x = mask_ignored(np.vstack(list(rows.values())), settings.verifier_ignores)
+    return x, np.zeros(len(rows)), weights[list(rows)] * settings.near_miss_weight
+
+
+def _with_near_misses(x: np.ndarray, y: np.ndarray, w: np.ndarray, extra: tuple[np.ndarray, np.ndarray, np.ndarray]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Verifier rows, labels and weights with the near misses' appended (in the order ``fit_verifier`` takes)."""
+    return np.vstack([x, extra[0]]), np.concatenate([y, extra[1]]), np.concatenate([w, extra[2]])
+
+
 def verifier_rows(choices: Sequence[Choice], width: int, ignores: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
     """A question without candidates gets an all-zero row (it is never answered anyway); the
     ``ignores`` columns are held at zero (``qa.answer_model.mask_ignored`` does the same at answer time)."""
@@ -177,7 +234,7 @@ def verifier_rows(choices: Sequence[Choice], width: int, ignores: Sequence[str] 
     return x, y
 
 
-def fit_verifier(x: np.ndarray, y: np.ndarray, settings: FitSettings | None = None, weight: np.ndarray | None = None):
+def fit_verifier(x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None, settings: FitSettings | None = None):
     import lightgbm
 
     settings = settings or FitSettings()
@@ -216,6 +273,7 @@ def _held_out(questions: Sequence[QuestionData], assignment: np.ndarray, progres
 
     parts = sorted(set(int(a) for a in assignment))
     choices: list[Choice | None] = [None] * len(questions)
+    near_misses: list[Choice | None] = [None] * len(questions)
     for part in parts:
         train = [q for q, a in zip(questions, assignment) if a != part]
         test = [i for i, a in enumerate(assignment) if a == part]
@@ -223,6 +281,9 @@ def _held_out(questions: Sequence[QuestionData], assignment: np.ndarray, progres
         ranker = fit_ranker(train, settings)
         for i, choice in zip(test, ranker_choices(ranker, [questions[i] for i in test])):
             choices[i] = choice
+        if settings.near_miss_weight > 0:
+            for i in test:
+                near_misses[i] = without_answer(ranker, questions[i]) if questions[i].train else None
     done: list[Choice] = [c for c in choices if c is not None]
     x, y = verifier_rows(done, len(VERIFIER_FEATURES), settings.verifier_ignores)
     trainable = np.array([q.train for q in questions])
@@ -231,7 +292,8 @@ def _held_out(questions: Sequence[QuestionData], assignment: np.ndarray, progres
     for part in parts:
         fit_on = (assignment != part) & trainable
         progress(f"verifier without part {part}")
-        verifier = fit_verifier(x[fit_on], y[fit_on], settings, weights[fit_on])
+        extra = near_miss_rows(near_misses, weights, fit_on, settings)
+        verifier = fit_verifier(*_with_near_misses(x[fit_on], y[fit_on], weights[fit_on], extra), settings)
         test = assignment == part
         raw[test] = verifier.predict(x[test], num_threads=2)
     probability = np.zeros(len(questions))
@@ -241,7 +303,7 @@ def _held_out(questions: Sequence[QuestionData], assignment: np.ndarray, progres
         xs, ys = fit_isotonic(raw[other], y[other])
         test = assignment == part
         probability[test] = np.interp(raw[test], xs, ys)
-    return Predictions(list(questions), done, raw, probability)
+    return Predictions(list(questions), done, raw, probability, near_misses)
 
 
 def calibration_questions(questions: Sequence[QuestionData], settings: FitSettings) -> np.ndarray:
@@ -283,7 +345,8 @@ def fit_final(questions: Sequence[QuestionData], oof: Predictions, progress: Cal
     trainable = np.array([q.train for q in questions])
     progress("final verifier")
     weights = family_weights(questions, settings.balance_families)
-    verifier = fit_verifier(x[trainable], y[trainable], settings, weights[trainable])
+    extra = near_miss_rows(oof.near_misses or [None] * len(questions), weights, trainable, settings)
+    verifier = fit_verifier(*_with_near_misses(x[trainable], y[trainable], weights[trainable], extra), settings)
     calibrating = trainable & calibration_questions(questions, settings)
     calibration = fit_isotonic(oof.raw[calibrating], y[calibrating])
     return FinalModel(ranker, verifier, calibration)
