@@ -734,7 +734,7 @@ def feature_fingerprint(names: tuple[str, ...] | list[str] = FEATURES) -> str:
 def feature_matrix(q: QuestionEvidence, passages: list[PassageEvidence],
                    candidates: list[CandidateEvidence]) -> np.ndarray:
     """One row of ``FEATURES`` per candidate."""
-    n_q, n_p, n_c = len(QUESTION_FEATURES), len(PASSAGE_FEATURES), len(CANDIDATE_FEATURES)
+    n_q, n_p = len(QUESTION_FEATURES), len(PASSAGE_FEATURES)
     matrix = np.zeros((len(candidates), len(FEATURES)), dtype=np.float32)
     if not candidates:
         return matrix
@@ -745,9 +745,16 @@ def feature_matrix(q: QuestionEvidence, passages: list[PassageEvidence],
     batch = CandidateBatch.of(q, candidates)
     for k, f in enumerate(CANDIDATE_FEATURES):
         matrix[:, n_q + n_p + k] = f(batch)
-    for k, name in enumerate(RELATIVE_FEATURES):
-        column = matrix[:, FEATURES.index(name)]
-        matrix[:, n_q + n_p + n_c + k] = column - column.max()
+    return against_best(matrix)
+
+
+def against_best(matrix: np.ndarray) -> np.ndarray:
+    """Fill the ``*_vs_best`` columns of a question's candidate rows (in place; returns ``matrix``):
+    each ``RELATIVE_FEATURES`` value minus its highest value among these rows."""
+    if len(matrix):
+        for name in RELATIVE_FEATURES:
+            column = matrix[:, FEATURES.index(name)]
+            matrix[:, FEATURES.index(f"{name}_vs_best")] = column - column.max()
     return matrix
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from eval.train.data import Collection, gather_collection, index_identity, load_gathered, save_gathered
-from eval.train.fit import FitSettings, choose, cross_validate, fit_ranker, relative_again, without_answer
+from eval.train.fit import FitSettings, choose, cross_validate, fit_ranker, without_answer
 from eval.train.run import train, write_model
 from qa.answer_model import AnswerModel, ranker_input
 
@@ -272,7 +272,7 @@ def test_compare_refuses_bad_arguments_with_a_message(tmp_path, capsys):
 
 
 def test_a_near_miss_is_the_rankers_choice_once_the_answer_is_taken_away(gathered):
-    from qa.features import FEATURES
+    from qa.features import FEATURES, against_best
 
     questions, _, _ = gathered
     ranker = fit_ranker([q for q in questions if q.answerable], SMALL)
@@ -286,7 +286,7 @@ def test_a_near_miss_is_the_rankers_choice_once_the_answer_is_taken_away(gathere
         assert not q.contains[miss.best] and not miss.right  # a span without the answer, so a wrong one
         made += 1
         # the span is judged against the candidates left, not against the answer taken away
-        kept = relative_again(q.features[~q.contains.astype(bool)])
+        kept = against_best(q.features[~q.contains.astype(bool)].copy())
         column = FEATURES.index("c_coverage_vs_best")
         assert kept[:, column].max() == 0.0
     assert made == sum(q.answerable for q in questions)

@@ -171,20 +171,6 @@ def ranker_choices(ranker, questions: Sequence[QuestionData]) -> list[Choice]:
     return choices
 
 
-def relative_again(matrix: np.ndarray) -> np.ndarray:
-    """``matrix`` with its ``*_vs_best`` columns measured against its own rows' best (a subset of a
-    question's candidates has another best than the whole)."""
-    from qa.features import FEATURES, RELATIVE_FEATURES
-
-    out = matrix.copy()
-    if not len(out):
-        return out
-    for name in RELATIVE_FEATURES:
-        column = out[:, FEATURES.index(name)]
-        out[:, FEATURES.index(f"{name}_vs_best")] = column - column.max()
-    return out
-
-
 def without_answer(ranker, q: QuestionData) -> Choice | None:
     """What the ranker would choose if the documents did not hold the answer: an answerable question's
     candidates that hold a gold answer are taken away and the rest scored again. The choice is a near
@@ -197,7 +183,9 @@ def without_answer(ranker, q: QuestionData) -> Choice | None:
     keep = np.flatnonzero(~q.contains.astype(bool))
     if len(keep) == len(q.contains) or len(keep) < 2:
         return None
-    matrix = relative_again(q.features[keep])
+    from qa.features import against_best
+
+    matrix = against_best(q.features[keep].copy())  # judged against the candidates left
     scores = np.asarray(ranker.predict(ranker_input(matrix), num_threads=2))
     best = int(np.argmax(scores))
     row = verifier_features(matrix, scores, [int(q.passages[i]) for i in keep], [q.docs[i] for i in keep], best)
