@@ -289,6 +289,8 @@ def test_a_near_miss_is_the_rankers_choice_once_the_answer_is_taken_away(gathere
         kept = against_best(q.features[~q.contains.astype(bool)].copy())
         column = FEATURES.index("c_coverage_vs_best")
         assert kept[:, column].max() == 0.0
+        coverage = q.features[~q.contains.astype(bool), FEATURES.index("c_coverage")]
+        assert miss.row[column] == pytest.approx(q.features[miss.best, FEATURES.index("c_coverage")] - coverage.max())
     assert made == sum(q.answerable for q in questions)
 
 

@@ -333,7 +333,7 @@ def fit_final(questions: Sequence[QuestionData], oof: Predictions, progress: Cal
     trainable = np.array([q.train for q in questions])
     progress("final verifier")
     weights = family_weights(questions, settings.balance_families)
-    extra = near_miss_rows(oof.near_misses or [None] * len(questions), weights, trainable, settings)
+    extra = near_miss_rows(oof.near_misses, weights, trainable, settings)
     verifier = fit_verifier(*_with_near_misses(x[trainable], y[trainable], weights[trainable], extra), settings)
     calibrating = trainable & calibration_questions(questions, settings)
     calibration = fit_isotonic(oof.raw[calibrating], y[calibrating])
