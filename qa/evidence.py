@@ -25,6 +25,10 @@ _PUNCT = re.compile(r"[\W_]+")
 # Question words that only ask ("哪一年", "第几", "多少", "什么样"): never in an answer, so they weigh nothing.
 _ASKING = re.compile(r"哪|几|多少|什么|怎|谁|何|吗|呢|啥|多长|多大|多高|多远|多久")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+# The asking word of a question with the count word it takes ("多少个", "哪一年", "哪十项"): the answer
+# takes its place, next to the question words around it.
+_SLOT = re.compile(r"(?:多少|几|什么|哪|谁|何时|何地|何处|何人|何种|如何|怎样|怎么|为什么|为何|多长|多大|多高|多远|多久|啥)"
+                   r"[一二三四五六七八九十两0-9]*[个项家条次年月日天人所座名批类种位件款方届期]?")
 
 
 def bigrams(text: str) -> set[str]:
@@ -50,6 +54,7 @@ class QuestionEvidence:
     synonyms: list[tuple[str, ...]] = field(default_factory=list)  # each word's synonyms (qa.synonyms)
     trigrams: tuple[str, ...] = ()
     unknown: float = 0.0          # weight share of the question's words that no chunk holds as a token
+    slot: tuple[str, str] = ("", "")  # the question words nearest its asking word, before and after (``asked_slot``)
 
     def holds(self, text: str) -> np.ndarray:
         """Which question words ``text`` holds, itself or by a synonym."""
@@ -142,7 +147,8 @@ class EvidenceBuilder:
         unknown = sum(wt for w, wt in zip(words, weights) if w not in self.idf) / max(1e-9, float(weights.sum()))
         return QuestionEvidence(question, words, weights, bigrams(question.normalized), limit,
                                 frozenset(_PUNCT.sub("", question.normalized)), [synonyms(w) for w in words],
-                                tuple(trigrams(question.normalized)), unknown)
+                                tuple(trigrams(question.normalized)), unknown,
+                                asked_slot(question.normalized, words, weights))
 
     def passage(self, q: QuestionEvidence, rank: int, hit: Hit) -> PassageEvidence:
         chunks, documents = self.index.chunks, self.index.documents
@@ -228,6 +234,20 @@ class EvidenceBuilder:
         return cached
 
 
+def asked_slot(normalized: str, words: list[str], weights: np.ndarray) -> tuple[str, str]:
+    """The question words (of weight > 0) nearest the first asking word, one before it and one after
+    it, "" where there is none: "外海大桥全长多少公里" → ("全长", "公里"), "…是谁" → ("…", "").
+    A sentence that states the fact asked writes new words between them, or beside the one there is."""
+    asking = _SLOT.search(normalized)
+    if asking is None:
+        return "", ""
+    before, after = normalized[:asking.start()], normalized[asking.end():]
+    named = [w for w, weight in zip(words, weights) if weight > 0]
+    left = max((w for w in named if w in before), key=lambda w: (before.rfind(w) + len(w), len(w)), default="")
+    right = min((w for w in named if w in after), key=lambda w: (after.find(w), -len(w)), default="")
+    return left, right
+
+
 def _asked_bigrams(q: QuestionEvidence, topic: np.ndarray) -> tuple[str, ...]:
     """The question's character bigrams once the topic's words are taken out: the topic's own
     bigrams match its introduction, not the answer."""
@@ -301,5 +321,5 @@ def names_place(text_norm: str, places: set[str]) -> bool:
     return any(p in text_norm or short_place(p) in text_norm for p in places)
 
 
-__all__ = ["QuestionEvidence", "PassageEvidence", "CandidateEvidence", "CandidateBatch", "EvidenceBuilder", "bigrams",
+__all__ = ["QuestionEvidence", "PassageEvidence", "CandidateEvidence", "CandidateBatch", "EvidenceBuilder", "asked_slot", "bigrams",
            "names_place", "unit_pattern"]

@@ -117,6 +117,11 @@ def q_asks_unit(q: QuestionEvidence) -> float:
     return float(bool(asked_unit(q.question.normalized)))
 
 
+def q_slot_anchors(q: QuestionEvidence) -> float:
+    """How many question words stand next to its asking word (0–2, ``asked_slot``)."""
+    return float(sum(bool(w) for w in q.slot))
+
+
 def q_unknown(q: QuestionEvidence) -> float:
     """Weight share of the question's words that no passage of the collection holds as a word:
     a question about something the documents never mention."""
@@ -358,6 +363,57 @@ def c_novelty(b: CandidateBatch) -> np.ndarray:
     """Share of the span's characters that are not in the question: a near miss repeats the
     question's words and adds little."""
     return _each(b, lambda c: c.passage.novelty(c.candidate.start, c.candidate.end))
+
+
+_CLAUSE_END = re.compile(r"[，,。；;！？!?：:\n]")
+_FUNCTION_CHARS = frozenset("的了是在和与及为等对将把被也都而其之于以由从向着过所")  # they state nothing
+
+
+def _new_letters(text: str, known: frozenset[str]) -> int:
+    """Letters and digits of ``text`` that are neither the question's nor function characters."""
+    return sum(ch.isalnum() and ch not in known and ch not in _FUNCTION_CHARS for ch in text)
+
+
+def _slot_clause(b: CandidateBatch, c: CandidateEvidence) -> tuple[float, float, float]:
+    """The span's clause that holds most of the words next to the question's asking word: the share
+    of them it holds, its letters that are not the question's, whether those new letters stand where
+    the asking word stands (between the two words, or on the asking side of the one there is)."""
+    left, right = b.q.slot
+    anchors = [w for w in (left, right) if w]
+    best = (0, 0, 0)
+    for clause in _CLAUSE_END.split(c.norm) if anchors else ():
+        found = sum(w in clause for w in anchors)
+        if not found:
+            continue
+        slot = ""
+        if left and right and found == 2:
+            i = clause.find(left) + len(left)
+            j = clause.find(right, i)
+            slot = clause[i:j] if j >= 0 else ""
+        elif left and not right:
+            slot = clause[clause.find(left) + len(left):]
+        elif right and not left:
+            slot = clause[:clause.find(right)]
+        best = max(best, (found, int(_new_letters(slot, b.q.chars) > 0), _new_letters(clause, b.q.chars)))
+    found, filled, new = best
+    return found / max(1, len(anchors)), float(new), float(filled)
+
+
+def c_slot_anchors(b: CandidateBatch) -> np.ndarray:
+    """Share of the question words next to its asking word that one clause of the span holds
+    ("全长" and "公里" for "…全长多少公里")."""
+    return _each(b, lambda c: _slot_clause(b, c)[0])
+
+
+def c_slot_new(b: CandidateBatch) -> np.ndarray:
+    """Letters of that clause that are not the question's: what it says beyond repeating it."""
+    return _each(b, lambda c: _slot_clause(b, c)[1])
+
+
+def c_slot_filled(b: CandidateBatch) -> np.ndarray:
+    """That clause writes new words where the question has its asking word ("全长3公里" for
+    "全长多少公里"): it states the fact asked, not just its topic."""
+    return _each(b, lambda c: _slot_clause(b, c)[2])
 
 
 def c_chunk_score(b: CandidateBatch) -> np.ndarray:
@@ -698,6 +754,7 @@ CandidateFeature = Callable[[CandidateBatch], np.ndarray]
 QUESTION_FEATURES: tuple[QuestionFeature, ...] = (
     q_chars, q_words, *(_asks(k) for k in ("person", "organisation", "time", "number", "place", "phone", "colour")),
     q_list, q_explain, q_cause, q_measures, q_define, q_who, q_places, q_years, q_named, q_asks_unit, q_unknown, q_rare,
+    q_slot_anchors,
 )
 PASSAGE_FEATURES: tuple[PassageFeature, ...] = (
     p_rank, p_fused, p_bm25, p_bm25_rank, p_bm25_per_weight, p_dense, p_dense_rank, p_dense_gap,
@@ -707,7 +764,7 @@ PASSAGE_FEATURES: tuple[PassageFeature, ...] = (
 )
 CANDIDATE_FEATURES: tuple[CandidateFeature, ...] = (
     c_coverage, c_focus_coverage, c_context_coverage, c_local_coverage, c_synonym_coverage, c_missing,
-    c_bigrams, c_trigrams, c_novelty,
+    c_bigrams, c_trigrams, c_novelty, c_slot_anchors, c_slot_new, c_slot_filled,
     c_chunk_score, c_chunk_dense, c_asked_entity, c_measured_unit, c_asked_unit, c_has_figure, c_type_fit, c_has_date, c_figures_named,
     c_place_named, c_chunk_place, c_other_place, c_subject_place, c_year_named, c_chunk_year, c_subject_year, c_chars, c_length_ratio, c_sentences,
     *(_shape(s) for s in SHAPES),
@@ -765,7 +822,9 @@ FEATURE_LABELS: dict[str, str] = {
     "q_asks_phone": "问的是电话", "q_asks_colour": "问的是颜色", "q_list": "问的是清单", "q_explain": "问的是做法或说明",
     "q_cause": "问的是原因", "q_measures": "问的是措施", "q_define": "问的是定义", "q_who": "问的是谁负责",
     "q_places": "问题中的地名", "q_years": "问题中的年份", "q_named": "问题中的单位、书名和数字",
-    "q_rare": "问题中最具体的词", "q_asks_unit": "问题指明了单位", "q_unknown": "问题中有文档从未出现的词",
+    "q_rare": "问题中最具体的词", "q_slot_anchors": "问题中紧挨疑问词的词",
+    "c_slot_anchors": "答案含有紧挨疑问词的问题词", "c_slot_new": "该分句提供了问题之外的内容",
+    "c_slot_filled": "答案在疑问词的位置给出了内容", "q_asks_unit": "问题指明了单位", "q_unknown": "问题中有文档从未出现的词",
     "c_asked_unit": "答案含有所问单位的数字", "c_subject_place": "答案说的是问题中的地方",
     "c_subject_year": "答案说的是问题中的年份",
     "p_rank": "段落检索名次", "p_fused": "段落检索得分", "p_bm25": "关键词匹配得分", "p_bm25_rank": "关键词匹配名次",

@@ -61,6 +61,34 @@ def test_a_near_miss_that_repeats_the_question_adds_little_new():
     assert one(F.c_novelty, q, near) < one(F.c_novelty, q, candidate_at(b, q, p, "外海大桥是连接江海区和新会区的大桥。"))
 
 
+def test_the_words_next_to_the_asking_word_mark_where_the_answer_stands():
+    idf = {"外海": 3.0, "大桥": 2.0, "全长": 4.0, "公里": 1.0, "多少": 0.2}
+    text = "外海大桥是连接江海区和新会区的大桥，全长3公里。外海大桥距离市区约3公里。全长公里数另行公布。"
+    q, p, b = read_text("外海大桥全长多少公里？", text, idf=idf)
+    assert q.slot == ("全长", "公里") and F.q_slot_anchors(q) == 2.0
+    answer = candidate_at(b, q, p, "外海大桥是连接江海区和新会区的大桥，全长3公里。")
+    near = candidate_at(b, q, p, "外海大桥距离市区约3公里。")
+    empty = candidate_at(b, q, p, "全长公里数另行公布。")
+    assert one(F.c_slot_anchors, q, answer) == 1.0 and one(F.c_slot_filled, q, answer) == 1.0
+    assert one(F.c_slot_anchors, q, near) == 0.5 and one(F.c_slot_filled, q, near) == 0.0
+    assert one(F.c_slot_anchors, q, empty) == 1.0 and one(F.c_slot_filled, q, empty) == 0.0  # nothing between them
+    assert one(F.c_slot_new, q, answer) == 1.0  # "3": the clause "全长3公里" adds one letter
+
+
+def test_one_word_next_to_the_asking_word_wants_new_words_on_the_asking_side():
+    text = "贝尔发明了电话。电话的发明改变了通信。"
+    q, p, b = read_text("谁发明了电话？", text, idf={"发明": 3.0, "电话": 2.0})
+    assert q.slot == ("", "发明")
+    assert one(F.c_slot_filled, q, candidate_at(b, q, p, "贝尔发明了电话。")) == 1.0
+    assert one(F.c_slot_filled, q, candidate_at(b, q, p, "电话的发明改变了通信。")) == 0.0
+    q, p, b = read_text("停车场收费标准是多少？", PARKING)
+    assert q.slot[1] == "" and q.slot[0] in {"标准", "收费标准"}
+    fees = candidate_at(b, q, p, "停车场收费标准按照市发展改革局核定的价格执行，首小时5元。")
+    assert one(F.c_slot_filled, q, fees) == 1.0
+    q, p, b = read_text("请介绍停车场收费", PARKING)
+    assert q.slot == ("", "") and F.q_slot_anchors(q) == 0.0 and one(F.c_slot_anchors, q, fees) == 0.0
+
+
 def test_answer_type_features_find_the_asked_entity_and_its_unit():
     q, p, b = read_text("蓬江区接管了多少个停车场？", PARKING)
     assert one(F.c_asked_entity, q, candidate_at(b, q, p, "蓬江区接收管理停车场22个，新增停车泊位989个。")) == 1.0
