@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -25,6 +25,8 @@ _PUNCT = re.compile(r"[\W_]+")
 # Question words that only ask ("哪一年", "第几", "多少", "什么样"): never in an answer, so they weigh nothing.
 _ASKING = re.compile(r"哪|几|多少|什么|怎|谁|何|吗|呢|啥|多长|多大|多高|多远|多久")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_CLAUSE_END = re.compile(r"[，,。；;！？!?：:\n]")
+_FUNCTION_CHARS = frozenset("的了是在和与及为等对将把被也都而其之于以由从向着过所")  # they state nothing
 # The asking word of a question with the count word it takes ("多少个", "哪一年", "哪十项"): the answer
 # takes its place, next to the question words around it.
 _SLOT = re.compile(r"(?:多少|几|什么|哪|谁|何时|何地|何处|何人|何种|如何|怎样|怎么|为什么|为何|多长|多大|多高|多远|多久|啥)"
@@ -300,6 +302,42 @@ class CandidateBatch:
 
     def asked_bigrams(self, passage: PassageEvidence) -> tuple[str, ...]:
         return passage.asked_bigrams
+
+    @cached_property
+    def slot(self) -> np.ndarray:
+        """(candidates, 3): for each span, of its clause that holds most of the words next to the
+        question's asking word (``QuestionEvidence.slot``): the share of them it holds, its letters
+        that are not the question's, and 1 where those new letters stand where the asking word stands
+        (between the two words, or on the asking side of the one there is)."""
+        return np.array([_slot_clause(self.q, c.norm) for c in self.items], dtype=np.float64).reshape(len(self.items), 3)
+
+
+def _new_letters(text: str, known: frozenset[str]) -> int:
+    """Letters and digits of ``text`` that are neither the question's nor function characters."""
+    return sum(ch.isalnum() and ch not in known and ch not in _FUNCTION_CHARS for ch in text)
+
+
+def _slot_clause(q: QuestionEvidence, span_norm: str) -> tuple[float, float, float]:
+    """One row of ``CandidateBatch.slot``."""
+    left, right = q.slot
+    anchors = [w for w in (left, right) if w]
+    best = (0, 0, 0)
+    for clause in _CLAUSE_END.split(span_norm) if anchors else ():
+        found = sum(w in clause for w in anchors)
+        if not found:
+            continue
+        slot = ""
+        if left and right and found == 2:
+            i = clause.find(left) + len(left)
+            j = clause.find(right, i)
+            slot = clause[i:j] if j >= 0 else ""
+        elif left and not right:
+            slot = clause[clause.find(left) + len(left):]
+        elif right and not left:
+            slot = clause[:clause.find(right)]
+        best = max(best, (found, int(_new_letters(slot, q.chars) > 0), _new_letters(clause, q.chars)))
+    found, filled, new = best
+    return found / max(1, len(anchors)), float(new), float(filled)
 
 
 def _local_rarity(words: list[str], sentence_norms: list[str]) -> np.ndarray:

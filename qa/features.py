@@ -365,55 +365,21 @@ def c_novelty(b: CandidateBatch) -> np.ndarray:
     return _each(b, lambda c: c.passage.novelty(c.candidate.start, c.candidate.end))
 
 
-_CLAUSE_END = re.compile(r"[，,。；;！？!?：:\n]")
-_FUNCTION_CHARS = frozenset("的了是在和与及为等对将把被也都而其之于以由从向着过所")  # they state nothing
-
-
-def _new_letters(text: str, known: frozenset[str]) -> int:
-    """Letters and digits of ``text`` that are neither the question's nor function characters."""
-    return sum(ch.isalnum() and ch not in known and ch not in _FUNCTION_CHARS for ch in text)
-
-
-def _slot_clause(b: CandidateBatch, c: CandidateEvidence) -> tuple[float, float, float]:
-    """The span's clause that holds most of the words next to the question's asking word: the share
-    of them it holds, its letters that are not the question's, whether those new letters stand where
-    the asking word stands (between the two words, or on the asking side of the one there is)."""
-    left, right = b.q.slot
-    anchors = [w for w in (left, right) if w]
-    best = (0, 0, 0)
-    for clause in _CLAUSE_END.split(c.norm) if anchors else ():
-        found = sum(w in clause for w in anchors)
-        if not found:
-            continue
-        slot = ""
-        if left and right and found == 2:
-            i = clause.find(left) + len(left)
-            j = clause.find(right, i)
-            slot = clause[i:j] if j >= 0 else ""
-        elif left and not right:
-            slot = clause[clause.find(left) + len(left):]
-        elif right and not left:
-            slot = clause[:clause.find(right)]
-        best = max(best, (found, int(_new_letters(slot, b.q.chars) > 0), _new_letters(clause, b.q.chars)))
-    found, filled, new = best
-    return found / max(1, len(anchors)), float(new), float(filled)
-
-
 def c_slot_anchors(b: CandidateBatch) -> np.ndarray:
     """Share of the question words next to its asking word that one clause of the span holds
     ("全长" and "公里" for "…全长多少公里")."""
-    return _each(b, lambda c: _slot_clause(b, c)[0])
+    return b.slot[:, 0]
 
 
 def c_slot_new(b: CandidateBatch) -> np.ndarray:
     """Letters of that clause that are not the question's: what it says beyond repeating it."""
-    return _each(b, lambda c: _slot_clause(b, c)[1])
+    return b.slot[:, 1]
 
 
 def c_slot_filled(b: CandidateBatch) -> np.ndarray:
     """That clause writes new words where the question has its asking word ("全长3公里" for
     "全长多少公里"): it states the fact asked, not just its topic."""
-    return _each(b, lambda c: _slot_clause(b, c)[2])
+    return b.slot[:, 2]
 
 
 def c_chunk_score(b: CandidateBatch) -> np.ndarray:
