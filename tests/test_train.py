@@ -11,7 +11,16 @@ import numpy as np
 import pytest
 
 from eval.train.data import Collection, gather_collection, index_identity, load_gathered, save_gathered
-from eval.train.fit import FitSettings, choose, cross_validate, fit_ranker, without_answer
+from eval.train.fit import (
+    Choice,
+    FitSettings,
+    choose,
+    cross_validate,
+    fit_ranker,
+    fit_verifier,
+    verifier_labels,
+    without_answer,
+)
 from eval.train.run import train, write_model
 from qa.answer_model import AnswerModel, ranker_input
 
@@ -269,6 +278,8 @@ def test_compare_refuses_bad_arguments_with_a_message(tmp_path, capsys):
     assert "--max-negatives" in capsys.readouterr().err
     assert main(["--near-miss-weight", "-1", "--no-progress"]) == 2
     assert "--near-miss-weight" in capsys.readouterr().err
+    assert main(["--answerable-credit", "1.5", "--no-progress"]) == 2
+    assert "--answerable-credit" in capsys.readouterr().err
 
 
 def test_a_near_miss_is_the_rankers_choice_once_the_answer_is_taken_away(gathered):
@@ -292,6 +303,23 @@ def test_a_near_miss_is_the_rankers_choice_once_the_answer_is_taken_away(gathere
         coverage = q.features[~q.contains.astype(bool), FEATURES.index("c_coverage")]
         assert miss.row[column] == pytest.approx(q.features[miss.best, FEATURES.index("c_coverage")] - coverage.max())
     assert made == sum(q.answerable for q in questions)
+
+
+def test_a_wrong_choice_on_an_answerable_question_is_taught_with_partial_credit(gathered):
+    questions, _, _ = gathered
+    choices = [Choice(0, None, right, right, 10) for right in (True, False, False)]
+    asked = [replace(questions[0], answerable=a) for a in (True, True, False)]
+    assert verifier_labels(choices, asked, 0.5).tolist() == [1.0, 0.5, 0.0]
+    assert verifier_labels(choices, asked, 0.0).tolist() == [1.0, 0.0, 0.0]
+    x = np.random.default_rng(0).normal(size=(60, 3))
+    soft = fit_verifier(x, np.tile([1.0, 0.5, 0.0], 20), settings=SMALL)
+    hard = fit_verifier(x, np.tile([1.0, 0.0, 0.0], 20), settings=SMALL)
+    assert soft.params["objective"] == "cross_entropy" and hard.params["objective"] == "binary"
+    # the probability stays that of a right answer: it is calibrated on right and wrong, not on the soft label
+    pred = cross_validate(questions, 2, lambda m: None, replace(SMALL, answerable_credit=0.5))
+    right = np.array([c.right for c in pred.choices], dtype=float)
+    assert ((pred.probability >= 0) & (pred.probability <= 1)).all()
+    assert abs(pred.probability.mean() - right.mean()) < 0.1
 
 
 def test_near_misses_teach_the_verifier_only_when_weighted(gathered):
