@@ -12,7 +12,6 @@ import pytest
 
 from eval.train.data import Collection, gather_collection, index_identity, load_gathered, save_gathered
 from eval.train.fit import (
-    Choice,
     FitSettings,
     choose,
     cross_validate,
@@ -307,10 +306,10 @@ def test_a_near_miss_is_the_rankers_choice_once_the_answer_is_taken_away(gathere
 
 def test_a_wrong_choice_on_an_answerable_question_is_taught_with_partial_credit(gathered):
     questions, _, _ = gathered
-    choices = [Choice(0, None, right, right, 10) for right in (True, False, False)]
+    right = np.array([1.0, 0.0, 0.0])
     asked = [replace(questions[0], answerable=a) for a in (True, True, False)]
-    assert verifier_labels(choices, asked, 0.5).tolist() == [1.0, 0.5, 0.0]
-    assert verifier_labels(choices, asked, 0.0).tolist() == [1.0, 0.0, 0.0]
+    assert verifier_labels(right, asked, 0.5).tolist() == [1.0, 0.5, 0.0]
+    assert verifier_labels(right, asked, 0.0).tolist() == [1.0, 0.0, 0.0]
     x = np.random.default_rng(0).normal(size=(60, 3))
     soft = fit_verifier(x, np.tile([1.0, 0.5, 0.0], 20), settings=SMALL)
     hard = fit_verifier(x, np.tile([1.0, 0.0, 0.0], 20), settings=SMALL)

@@ -232,10 +232,9 @@ def verifier_rows(choices: Sequence[Choice], width: int, ignores: Sequence[str] 
     return x, y
 
 
-def verifier_labels(choices: Sequence[Choice], questions: Sequence[QuestionData], credit: float) -> np.ndarray:
-    """What the verifier is taught: 1 for a right choice, ``credit`` for a wrong choice on an
-    answerable question, 0 otherwise."""
-    right = np.array([c.right for c in choices], dtype=np.float64)
+def verifier_labels(right: np.ndarray, questions: Sequence[QuestionData], credit: float) -> np.ndarray:
+    """What the verifier is taught: 1 for a right choice (``right``, from ``verifier_rows``),
+    ``credit`` for a wrong choice on an answerable question, 0 otherwise."""
     answerable = np.array([q.answerable for q in questions], dtype=bool)
     return np.where(right > 0, 1.0, np.where(answerable, credit, 0.0))
 
@@ -294,7 +293,7 @@ def _held_out(questions: Sequence[QuestionData], assignment: np.ndarray, progres
                 near_misses[i] = without_answer(ranker, questions[i]) if questions[i].train else None
     done: list[Choice] = [c for c in choices if c is not None]
     x, y = verifier_rows(done, len(VERIFIER_FEATURES), settings.verifier_ignores)
-    taught = verifier_labels(done, questions, settings.answerable_credit)
+    taught = verifier_labels(y, questions, settings.answerable_credit)
     trainable = np.array([q.train for q in questions])
     weights = family_weights(questions, settings.balance_families)
     raw = np.zeros(len(questions))
@@ -351,7 +350,7 @@ def fit_final(questions: Sequence[QuestionData], oof: Predictions, progress: Cal
     progress("final ranker")
     ranker = fit_ranker(questions, settings)
     x, y = verifier_rows(oof.choices, len(VERIFIER_FEATURES), settings.verifier_ignores)
-    taught = verifier_labels(oof.choices, questions, settings.answerable_credit)
+    taught = verifier_labels(y, questions, settings.answerable_credit)
     trainable = np.array([q.train for q in questions])
     progress("final verifier")
     weights = family_weights(questions, settings.balance_families)
