@@ -244,7 +244,7 @@ def test_a_parts_span_is_right_only_from_a_document_about_its_place_or_a_passage
 
 
 def test_compare_measures_a_masked_feature_against_the_same_candidates(gathered):
-    from eval.train.compare import compare, masked, objective_collections, summary
+    from eval.train.compare import compare, masked, objective_collections, run_line, summary
     from qa.features import FEATURES
 
     questions, _, _ = gathered
@@ -258,6 +258,9 @@ def test_compare_measures_a_masked_feature_against_the_same_candidates(gathered)
     assert blind[0].figures["tiny"]["answer_hit@1"] < runs[0].figures["tiny"]["answer_hit@1"]
     assert questions[0].features.any()  # masking copies; the gathered rows are untouched
     assert summary(runs)[0].startswith("out_of_fold: ") and "(mean " in summary(runs)[0]
+    # the answers' length is printed beside hit@1: a change that picks longer spans shows itself
+    chars = runs[0].figures["tiny"]["answer_chars_mean"]
+    assert f"chars {chars:.0f}" in run_line(runs[0], ["tiny"])
     with pytest.raises(ValueError, match="no_such_feature"):
         masked(questions, ["no_such_feature"])
 

@@ -4,8 +4,8 @@ A change is kept when it raises the held-out figures on more than one LightGBM s
 next moves the mean by up to 0.03, and a change that raises the out-of-fold mean often lowers the
 leave-one-collection-out one (docs/ANSWER_MODEL.md). For each seed this fits the ranker and verifier
 out-of-fold and leave-one-collection-out on the cached candidates (``var/train/``; stale caches are
-gathered again), chooses the no-answer threshold on each set of predictions, and prints answer_hit@1
-and no-answer F1 per collection and the **objective**: their sum, averaged over the collections with
+gathered again), chooses the no-answer threshold on each set of predictions, and prints answer_hit@1,
+no-answer F1 and the mean length of the answers shown per collection and the **objective**: their sum, averaged over the collections with
 unanswerable questions as they come (not the variants made for training).
 
 Feature columns can be masked (held at 0 in both models: a column that never varies is never split
@@ -107,8 +107,10 @@ def run_line(run: Run, sets: Sequence[str]) -> str:
         if name.endswith(MADE_VARIANTS):
             continue
         na = f" NA-F1 {f['no_answer_f1']:.3f}" if name in sets and f.get("no_answer_f1") is not None else ""
-        hit = f["answer_hit@1"]
-        parts.append(f"{name} hit@1 {hit:.3f}{na}" if hit is not None else f"{name}{na}")
+        hit, chars = f["answer_hit@1"], f.get("answer_chars_mean")
+        # the length of the answers shown: a change that picks longer spans holds the answer more often
+        length = f" chars {chars:.0f}" if chars is not None else ""
+        parts.append(f"{name} hit@1 {hit:.3f}{na}{length}" if hit is not None else f"{name}{na}")
     return " | ".join(parts)
 
 
