@@ -3,7 +3,9 @@ gives the calibrated probability that the chosen one is right. Both are LightGBM
 by ``python -m eval.train`` and saved with their feature list, training-data fingerprints and
 cross-validated figures in one JSON file (``qa/models/answer_model.json``).
 
-The ranker scores each candidate from its features (``qa.features.FEATURES``). The verifier reads
+The ranker scores each candidate from its features (``qa.features.FEATURES``): the mean score of a
+few LightGBM fits that differ only in their random seed (a bag), which varies less from one training
+run to the next than one fit does. The verifier reads
 the chosen candidate's features and how far it stands above its rivals (``VERIFIER_EXTRA``), and
 its output is mapped through an isotonic calibration fitted on out-of-fold predictions, so a
 probability of 0.7 means right about 70% of the time on held-out questions. Below the model's
@@ -100,7 +102,11 @@ class AnswerModel:
 
         self.data = data
         self.source = source
-        self.ranker = lightgbm.Booster(model_str=data["ranker"])
+        # the ranker is a bag of LightGBM fits whose scores are averaged (one string: a single fit)
+        rankers = data["ranker"] if isinstance(data["ranker"], list) else [data["ranker"]]
+        if not rankers:
+            raise ValueError("the model file holds no ranker")
+        self.rankers = [lightgbm.Booster(model_str=text) for text in rankers]
         self.verifier = lightgbm.Booster(model_str=data["verifier"])
         calibration = data["calibration"]
         self._cal_x = np.asarray(calibration["x"], dtype=np.float64)
@@ -133,7 +139,8 @@ class AnswerModel:
     def rank(self, matrix: np.ndarray) -> np.ndarray:
         if not len(matrix):
             return np.zeros(0)
-        return np.asarray(self.ranker.predict(ranker_input(matrix), num_threads=1), dtype=np.float64)
+        rows = ranker_input(matrix)
+        return np.mean([np.asarray(r.predict(rows, num_threads=1), dtype=np.float64) for r in self.rankers], axis=0)
 
     def calibrate(self, raw: np.ndarray | float) -> np.ndarray:
         """The isotonic map from the verifier's raw probability to a calibrated one."""

@@ -27,7 +27,7 @@ DISTRICTS = ["东城区", "西城区", "南湖区", "北塘区", "青山区", "�
 SMALL = FitSettings(ranker_params={**FitSettings().ranker_params, "min_data_in_leaf": 5, "num_leaves": 7},
                     ranker_rounds=40,
                     verifier_params={**FitSettings().verifier_params, "min_data_in_leaf": 5, "num_leaves": 5},
-                    verifier_rounds=40)
+                    verifier_rounds=40, ranker_bag=2)
 
 
 def _corpus(rng: random.Random) -> tuple[list[dict], list[dict]]:
@@ -141,6 +141,7 @@ def test_a_training_run_writes_a_model_the_engine_answers_with(tiny, gathered, t
     write_model(result.model, path)
     model = AnswerModel.load(path)
     assert model.threshold == result.threshold
+    assert len(result.model["ranker"]) == SMALL.ranker_bag == len(model.rankers)  # the bag, fit by fit
     from qa.engine import QAEngine
 
     answering = QAEngine(engine.index_dir, engine.snapshot().index, engine.config, engine.index_config, model)
@@ -282,6 +283,8 @@ def test_compare_refuses_bad_arguments_with_a_message(tmp_path, capsys):
     assert "--near-miss-weight" in capsys.readouterr().err
     assert main(["--answerable-credit", "1.5", "--no-progress"]) == 2
     assert "--answerable-credit" in capsys.readouterr().err
+    assert main(["--ranker-bag", "0", "--no-progress"]) == 2
+    assert "--ranker-bag" in capsys.readouterr().err
 
 
 def test_a_near_miss_is_the_rankers_choice_once_the_answer_is_taken_away(gathered):
@@ -333,3 +336,27 @@ def test_near_misses_teach_the_verifier_only_when_weighted(gathered):
     # the ranker's choices are the same; only the verifier saw more wrong answers, so it trusts less
     assert [c.best for c in plain.choices] == [c.best for c in weighted.choices]
     assert weighted.raw.mean() < plain.raw.mean()
+
+
+def test_the_ranker_is_a_bag_of_fits_whose_scores_are_averaged(gathered, tmp_path):
+    import json
+
+    questions, _, _ = gathered
+    answerable = [q for q in questions if q.answerable]
+    bag = fit_ranker(answerable, replace(SMALL, ranker_bag=3))
+    assert len(bag.boosters) == 3
+    rows = ranker_input(answerable[0].features)
+    each = [b.predict(rows) for b in bag.boosters]
+    assert not np.allclose(each[0], each[1])  # seeded apart, so the fits differ
+    assert np.allclose(bag.predict(rows), np.mean(each, axis=0))
+    assert len(fit_ranker(answerable, replace(SMALL, ranker_bag=1)).boosters) == 1
+    # the engine's model averages the same fits, and a file with one ranker string still loads
+    from qa.answer_model import AnswerModel as Loaded
+    from qa.config import DEFAULT_ANSWER_MODEL
+
+    shipped = json.loads(DEFAULT_ANSWER_MODEL.read_text(encoding="utf-8"))
+    path = tmp_path / "bag.json"
+    path.write_text(json.dumps(dict(shipped, ranker=bag.model_strings())), encoding="utf-8")
+    assert np.allclose(Loaded.load(path).rank(answerable[0].features), bag.predict(rows))
+    path.write_text(json.dumps(dict(shipped, ranker=bag.model_strings()[0])), encoding="utf-8")
+    assert np.allclose(Loaded.load(path).rank(answerable[0].features), each[0])

@@ -157,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="weight of the near misses made from answerable questions in the verifier (0: none)")
     parser.add_argument("--answerable-credit", type=float,
                         help="the verifier's label for a wrong choice on an answerable question (0: wrong)")
+    parser.add_argument("--ranker-bag", type=int, help="ranker fits averaged, differing in their seed (1: one fit)")
     parser.add_argument("--dev-root", type=Path, default=DEV_ROOT)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--no-loco", action="store_true", help="out-of-fold figures only")
@@ -185,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
                            near_miss_weight=(base.near_miss_weight if args.near_miss_weight is None
                                              else args.near_miss_weight),
                            answerable_credit=(base.answerable_credit if args.answerable_credit is None
-                                              else args.answerable_credit))
+                                              else args.answerable_credit),
+                           ranker_bag=args.ranker_bag or base.ranker_bag)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -199,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     problems += ["--folds must be at least 2"] if args.folds < 2 else []
     problems += ["--max-negatives must be at least 1"] if args.max_negatives is not None and args.max_negatives < 1 else []
     problems += ["--near-miss-weight must not be negative"] if (args.near_miss_weight or 0) < 0 else []
+    problems += ["--ranker-bag must be at least 1"] if args.ranker_bag is not None and args.ranker_bag < 1 else []
     problems += ["--answerable-credit must be between 0 and 1"] if not 0 <= (args.answerable_credit or 0) <= 1 else []
     if problems:
         print("\n".join(f"error: {p}" for p in problems), file=sys.stderr)

@@ -180,7 +180,7 @@ def train(collections: Sequence[Collection], dev_root: Path = DEV_ROOT, cache_di
                                                     np.array([c.right for c in oof.choices], dtype=float)[trainable]),
             "threshold_curve": curve[::5],
         },
-        "ranker": final.ranker.model_to_string(),
+        "ranker": final.ranker.model_strings(),
         "verifier": final.verifier.model_to_string(),
     }
     check_model_data(model, "training run")
