@@ -94,6 +94,21 @@ def verifier_features(matrix: np.ndarray, scores: np.ndarray, passages: list[int
     return np.concatenate([matrix[best], np.array(extra, dtype=np.float32)]).astype(np.float32)
 
 
+class RankerBag:
+    """Ranker fits that differ only in their LightGBM seed; a candidate's score is their mean. One fit's
+    choices move with its seed (bagging and feature sampling); the mean moves less."""
+
+    def __init__(self, boosters: list[Any]) -> None:
+        self.boosters = list(boosters)
+
+    def predict(self, rows: np.ndarray, num_threads: int = 2) -> np.ndarray:
+        return np.mean([np.asarray(b.predict(rows, num_threads=num_threads), dtype=np.float64)
+                        for b in self.boosters], axis=0)
+
+    def model_strings(self) -> list[str]:
+        return [b.model_to_string() for b in self.boosters]
+
+
 class AnswerModel:
     """Ranker + verifier + calibration + threshold, as saved by ``eval.train``."""
 
@@ -106,7 +121,7 @@ class AnswerModel:
         rankers = data["ranker"] if isinstance(data["ranker"], list) else [data["ranker"]]
         if not rankers:
             raise ValueError("the model file holds no ranker")
-        self.rankers = [lightgbm.Booster(model_str=text) for text in rankers]
+        self.ranker = RankerBag([lightgbm.Booster(model_str=text) for text in rankers])
         self.verifier = lightgbm.Booster(model_str=data["verifier"])
         calibration = data["calibration"]
         self._cal_x = np.asarray(calibration["x"], dtype=np.float64)
@@ -139,8 +154,7 @@ class AnswerModel:
     def rank(self, matrix: np.ndarray) -> np.ndarray:
         if not len(matrix):
             return np.zeros(0)
-        rows = ranker_input(matrix)
-        return np.mean([np.asarray(r.predict(rows, num_threads=1), dtype=np.float64) for r in self.rankers], axis=0)
+        return self.ranker.predict(ranker_input(matrix), num_threads=1)
 
     def calibrate(self, raw: np.ndarray | float) -> np.ndarray:
         """The isotonic map from the verifier's raw probability to a calibrated one."""

@@ -141,7 +141,7 @@ def test_a_training_run_writes_a_model_the_engine_answers_with(tiny, gathered, t
     write_model(result.model, path)
     model = AnswerModel.load(path)
     assert model.threshold == result.threshold
-    assert len(result.model["ranker"]) == SMALL.ranker_bag == len(model.rankers)  # the bag, fit by fit
+    assert len(result.model["ranker"]) == SMALL.ranker_bag == len(model.ranker.boosters)  # the bag, fit by fit
     from qa.engine import QAEngine
 
     answering = QAEngine(engine.index_dir, engine.snapshot().index, engine.config, engine.index_config, model)
@@ -351,12 +351,11 @@ def test_the_ranker_is_a_bag_of_fits_whose_scores_are_averaged(gathered, tmp_pat
     assert np.allclose(bag.predict(rows), np.mean(each, axis=0))
     assert len(fit_ranker(answerable, replace(SMALL, ranker_bag=1)).boosters) == 1
     # the engine's model averages the same fits, and a file with one ranker string still loads
-    from qa.answer_model import AnswerModel as Loaded
     from qa.config import DEFAULT_ANSWER_MODEL
 
     shipped = json.loads(DEFAULT_ANSWER_MODEL.read_text(encoding="utf-8"))
     path = tmp_path / "bag.json"
     path.write_text(json.dumps(dict(shipped, ranker=bag.model_strings())), encoding="utf-8")
-    assert np.allclose(Loaded.load(path).rank(answerable[0].features), bag.predict(rows))
+    assert np.allclose(AnswerModel.load(path).rank(answerable[0].features), bag.predict(rows))
     path.write_text(json.dumps(dict(shipped, ranker=bag.model_strings()[0])), encoding="utf-8")
-    assert np.allclose(Loaded.load(path).rank(answerable[0].features), each[0])
+    assert np.allclose(AnswerModel.load(path).rank(answerable[0].features), each[0])

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from eval.train.data import QuestionData
-from qa.answer_model import ranker_input, verifier_features
+from qa.answer_model import RankerBag, ranker_input, verifier_features
 
 log = logging.getLogger(__name__)
 
@@ -159,20 +159,6 @@ def ranker_rows(questions: Sequence[QuestionData], max_negatives: int = MAX_NEGA
     if not xs:
         raise ValueError("no training question has a right candidate")
     return np.vstack(xs), np.concatenate(ys), groups, np.concatenate(ws)
-
-
-class RankerBag:
-    """Ranker fits that differ only in their LightGBM seed; a candidate's score is their mean. One fit's
-    choices move with its seed (bagging and feature sampling); the mean moves less."""
-
-    def __init__(self, boosters: Sequence[Any]) -> None:
-        self.boosters = list(boosters)
-
-    def predict(self, rows: np.ndarray, num_threads: int = 2) -> np.ndarray:
-        return np.mean([np.asarray(b.predict(rows, num_threads=num_threads)) for b in self.boosters], axis=0)
-
-    def model_strings(self) -> list[str]:
-        return [b.model_to_string() for b in self.boosters]
 
 
 def fit_ranker(questions: Sequence[QuestionData], settings: FitSettings | None = None) -> RankerBag:
