@@ -285,6 +285,8 @@ def test_compare_refuses_bad_arguments_with_a_message(tmp_path, capsys):
     assert "--answerable-credit" in capsys.readouterr().err
     assert main(["--ranker-bag", "0", "--no-progress"]) == 2
     assert "--ranker-bag" in capsys.readouterr().err
+    assert main(["--verifier-ignores", "v_gap_second,v_no_such", "--no-progress"]) == 2
+    assert "v_no_such" in capsys.readouterr().err
 
 
 def test_a_near_miss_is_the_rankers_choice_once_the_answer_is_taken_away(gathered):

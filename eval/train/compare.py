@@ -55,6 +55,12 @@ def unknown_features(names: Sequence[str]) -> list[str]:
     return [n for n in names if n not in FEATURES]
 
 
+def unknown_verifier_features(names: Sequence[str]) -> list[str]:
+    from qa.answer_model import VERIFIER_FEATURES
+
+    return [n for n in names if n not in VERIFIER_FEATURES]
+
+
 def masked(questions: Sequence[QuestionData], names: Sequence[str]) -> list[QuestionData]:
     """Copies of ``questions`` with the named feature columns held at 0."""
     from qa.features import FEATURES
@@ -143,6 +149,10 @@ def _params(text: str | None) -> dict[str, Any]:
     return out
 
 
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m eval.train.compare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -157,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="weight of the near misses made from answerable questions in the verifier (0: none)")
     parser.add_argument("--answerable-credit", type=float,
                         help="the verifier's label for a wrong choice on an answerable question (0: wrong)")
+    parser.add_argument("--verifier-ignores", default="",
+                        help="comma-separated features the verifier must not read, beside those it already ignores")
     parser.add_argument("--ranker-bag", type=int, help="ranker fits averaged, differing in their seed (1: one fit)")
     parser.add_argument("--dev-root", type=Path, default=DEV_ROOT)
     parser.add_argument("--folds", type=int, default=5)
@@ -187,15 +199,18 @@ def main(argv: list[str] | None = None) -> int:
                                              else args.near_miss_weight),
                            answerable_credit=(base.answerable_credit if args.answerable_credit is None
                                               else args.answerable_credit),
-                           ranker_bag=args.ranker_bag or base.ranker_bag)
+                           ranker_bag=args.ranker_bag or base.ranker_bag,
+                           verifier_ignores=tuple(dict.fromkeys([*base.verifier_ignores, *_names(args.verifier_ignores)])))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    mask = [n.strip() for n in args.mask.split(",") if n.strip()]
+    mask = _names(args.mask)
     collections = default_collections(args.dev_root)
     missing = [str(c.corpus) for c in collections if not Path(c.corpus).exists()]
     unknown = unknown_features(mask)
     problems = [f"unknown feature(s) for --mask: {', '.join(unknown)}"] if unknown else []
+    unread = unknown_verifier_features(settings.verifier_ignores)
+    problems += [f"unknown feature(s) for --verifier-ignores: {', '.join(unread)}"] if unread else []
     problems += [f"collection files not found: {', '.join(missing)} (--dev-root?)"] if missing else []
     problems += ["--seeds is empty"] if not seeds else []
     problems += ["--folds must be at least 2"] if args.folds < 2 else []
