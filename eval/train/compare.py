@@ -49,16 +49,13 @@ def objective_collections(questions: Sequence[QuestionData]) -> list[str]:
     return [n for n in names if not n.endswith(MADE_VARIANTS)]
 
 
-def unknown_features(names: Sequence[str]) -> list[str]:
+def unknown_features(names: Sequence[str], verifier: bool = False) -> list[str]:
+    """The names that are not features of the candidates (or, ``verifier``, of the verifier's input)."""
+    from qa.answer_model import VERIFIER_FEATURES
     from qa.features import FEATURES
 
-    return [n for n in names if n not in FEATURES]
-
-
-def unknown_verifier_features(names: Sequence[str]) -> list[str]:
-    from qa.answer_model import VERIFIER_FEATURES
-
-    return [n for n in names if n not in VERIFIER_FEATURES]
+    known = VERIFIER_FEATURES if verifier else FEATURES
+    return [n for n in names if n not in known]
 
 
 def masked(questions: Sequence[QuestionData], names: Sequence[str]) -> list[QuestionData]:
@@ -209,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(c.corpus) for c in collections if not Path(c.corpus).exists()]
     unknown = unknown_features(mask)
     problems = [f"unknown feature(s) for --mask: {', '.join(unknown)}"] if unknown else []
-    unread = unknown_verifier_features(settings.verifier_ignores)
+    unread = unknown_features(settings.verifier_ignores, verifier=True)
     problems += [f"unknown feature(s) for --verifier-ignores: {', '.join(unread)}"] if unread else []
     problems += [f"collection files not found: {', '.join(missing)} (--dev-root?)"] if missing else []
     problems += ["--seeds is empty"] if not seeds else []
