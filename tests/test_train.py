@@ -124,6 +124,23 @@ def test_the_ranker_learns_to_put_the_right_span_first(gathered):
     assert sum(right) > sum(first_in_text)
 
 
+def test_a_ranker_told_to_ignore_features_never_reads_them(gathered):
+    from dataclasses import replace
+
+    from qa.answer_model import RANKER_FEATURES
+
+    questions, _, _ = gathered
+    answerable = [q for q in questions if q.answerable]
+    ignored = ("c_coverage", "c_bigrams")
+    read = {name for name, gain in zip(RANKER_FEATURES, fit_ranker(answerable, SMALL).boosters[0]
+                                       .feature_importance("gain")) if gain > 0}
+    assert read & {"c_coverage", "c_coverage_vs_best", "c_bigrams", "c_bigrams_vs_best"}  # read when allowed
+    blind = fit_ranker(answerable, replace(SMALL, ranker_ignores=ignored))
+    for booster in blind.boosters:
+        gains = dict(zip(RANKER_FEATURES, booster.feature_importance("gain")))
+        assert not [n for n in ("c_coverage", "c_coverage_vs_best", "c_bigrams", "c_bigrams_vs_best") if gains[n] > 0]
+
+
 def test_a_training_run_writes_a_model_the_engine_answers_with(tiny, gathered, tmp_path):
     root, collection = tiny
     _, _, engine = gathered
@@ -287,6 +304,8 @@ def test_compare_refuses_bad_arguments_with_a_message(tmp_path, capsys):
     assert "--ranker-bag" in capsys.readouterr().err
     assert main(["--verifier-ignores", "v_gap_second,v_no_such", "--no-progress"]) == 2
     assert "v_no_such" in capsys.readouterr().err
+    assert main(["--ranker-ignores", "c_coverage,c_no_such", "--no-progress"]) == 2
+    assert "c_no_such" in capsys.readouterr().err
 
 
 def test_a_near_miss_is_the_rankers_choice_once_the_answer_is_taken_away(gathered):

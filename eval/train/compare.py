@@ -166,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the verifier's label for a wrong choice on an answerable question (0: wrong)")
     parser.add_argument("--verifier-ignores", default="",
                         help="comma-separated features the verifier must not read, beside those it already ignores")
+    parser.add_argument("--ranker-ignores", default="",
+                        help="comma-separated features the ranker must not read (the verifier still reads them)")
     parser.add_argument("--ranker-bag", type=int, help="ranker fits averaged, differing in their seed (1: one fit)")
     parser.add_argument("--dev-root", type=Path, default=DEV_ROOT)
     parser.add_argument("--folds", type=int, default=5)
@@ -197,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                            answerable_credit=(base.answerable_credit if args.answerable_credit is None
                                               else args.answerable_credit),
                            ranker_bag=args.ranker_bag or base.ranker_bag,
+                           ranker_ignores=tuple(dict.fromkeys([*base.ranker_ignores, *_names(args.ranker_ignores)])),
                            verifier_ignores=tuple(dict.fromkeys([*base.verifier_ignores, *_names(args.verifier_ignores)])))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -208,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     problems = [f"unknown feature(s) for --mask: {', '.join(unknown)}"] if unknown else []
     unread = unknown_features(settings.verifier_ignores, verifier=True)
     problems += [f"unknown feature(s) for --verifier-ignores: {', '.join(unread)}"] if unread else []
+    blind = unknown_features(settings.ranker_ignores)
+    problems += [f"unknown feature(s) for --ranker-ignores: {', '.join(blind)}"] if blind else []
     problems += [f"collection files not found: {', '.join(missing)} (--dev-root?)"] if missing else []
     problems += ["--seeds is empty"] if not seeds else []
     problems += ["--folds must be at least 2"] if args.folds < 2 else []

@@ -66,6 +66,8 @@ class FitSettings:
     # leave-one-collection-out 1.389 / 1.423 / 1.405 -> 1.430 / 1.434 / 1.451.
     verifier_ignores: tuple[str, ...] = ("p_dense", "p_bm25_per_weight", "c_chunk_dense", "q_rare", "q_chars",
                                          "q_words", "v_candidates", "p_doc_passages", "v_same_doc_share")
+    # Features the ranker must not read (each with its ``_vs_best`` column); the verifier still reads them.
+    ranker_ignores: tuple[str, ...] = ()
     balance_ranker: bool = True      # … and in the ranker (seeds top-1 0.893 -> 0.934 out-of-fold, others level)
     # Whether the isotonic map is also fitted on the variants made for training (masked documents,
     # moved questions), not only on the collections as they come. Measured (mean over seeds and the
@@ -95,6 +97,7 @@ class FitSettings:
                 "max_negatives": self.max_negatives, "balance_families": self.balance_families,
                 "balance_ranker": self.balance_ranker, "verifier_ignores": list(self.verifier_ignores),
                 "calibrate_on_made": self.calibrate_on_made, "near_miss_weight": self.near_miss_weight,
+                "ranker_ignores": list(self.ranker_ignores),
                 "answerable_credit": self.answerable_credit, "ranker_bag": self.ranker_bag}
 
 
@@ -131,9 +134,12 @@ class Predictions:
 
 
 def ranker_rows(questions: Sequence[QuestionData], max_negatives: int = MAX_NEGATIVES, seed: int = 0,
-                balance: bool = False) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
+                balance: bool = False, ignores: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
     """Rows, grades and group sizes for lambdarank: questions with a right candidate, each with
-    its right candidates and its ``max_negatives`` wrong ones of highest coverage plus a few at random."""
+    its right candidates and its ``max_negatives`` wrong ones of highest coverage plus a few at random.
+    The ``ignores`` columns (and their ``_vs_best`` ones) are held at 0: a column that never varies is
+    never split on, so the fitted ranker does not read it."""
+    from qa.answer_model import RANKER_FEATURES
     from qa.features import FEATURES
 
     rng = np.random.default_rng(seed)
@@ -158,7 +164,10 @@ def ranker_rows(questions: Sequence[QuestionData], max_negatives: int = MAX_NEGA
         ws.append(np.full(len(keep), weight_of[id(q)]))
     if not xs:
         raise ValueError("no training question has a right candidate")
-    return np.vstack(xs), np.concatenate(ys), groups, np.concatenate(ws)
+    x = np.vstack(xs)
+    held = [i for i, name in enumerate(RANKER_FEATURES) if name.removesuffix("_vs_best") in ignores]
+    x[:, held] = 0.0
+    return x, np.concatenate(ys), groups, np.concatenate(ws)
 
 
 def fit_ranker(questions: Sequence[QuestionData], settings: FitSettings | None = None) -> RankerBag:
@@ -166,7 +175,8 @@ def fit_ranker(questions: Sequence[QuestionData], settings: FitSettings | None =
     import lightgbm
 
     settings = settings or FitSettings()
-    x, y, groups, weights = ranker_rows(questions, settings.max_negatives, balance=settings.balance_ranker)
+    x, y, groups, weights = ranker_rows(questions, settings.max_negatives, balance=settings.balance_ranker,
+                                        ignores=settings.ranker_ignores)
     seed = int(settings.ranker_params.get("seed", 17))
     boosters = []
     for k in range(max(1, settings.ranker_bag)):
