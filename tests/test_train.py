@@ -262,7 +262,7 @@ def test_a_parts_span_is_right_only_from_a_document_about_its_place_or_a_passage
 
 
 def test_compare_measures_a_masked_feature_against_the_same_candidates(gathered):
-    from eval.train.compare import compare, masked, objective_collections, run_line, summary
+    from eval.train.compare import collection_means, compare, masked, objective_collections, run_line, summary
     from qa.features import FEATURES
 
     questions, _, _ = gathered
@@ -279,6 +279,11 @@ def test_compare_measures_a_masked_feature_against_the_same_candidates(gathered)
     # the answers' length is printed beside hit@1: a change that picks longer spans shows itself
     chars = runs[0].figures["tiny"]["answer_chars_mean"]
     assert f"chars {chars:.0f}" in run_line(runs[0], ["tiny"])
+    # each collection's mean over the seeds, beside a baseline's
+    hit = np.mean([r.figures["tiny"]["answer_hit@1"] for r in runs])
+    assert collection_means(runs)[1].startswith(f"  tiny: hit@1 {hit:.3f}, NA-F1 ")
+    against = collection_means(blind, runs)[1]
+    assert against.startswith(f"  tiny: hit@1 {hit:.3f} → {blind[0].figures['tiny']['answer_hit@1']:.3f} (-")
     with pytest.raises(ValueError, match="no_such_feature"):
         masked(questions, ["no_such_feature"])
 
@@ -306,6 +311,11 @@ def test_compare_refuses_bad_arguments_with_a_message(tmp_path, capsys):
     assert "v_no_such" in capsys.readouterr().err
     assert main(["--ranker-ignores", "c_coverage,c_no_such", "--no-progress"]) == 2
     assert "c_no_such" in capsys.readouterr().err
+    assert main(["--baseline", str(tmp_path / "none.json"), "--no-progress"]) == 2
+    assert "cannot read --baseline" in capsys.readouterr().err
+    (tmp_path / "other.json").write_text('{"not": "runs"}', encoding="utf-8")
+    assert main(["--baseline", str(tmp_path / "other.json"), "--no-progress"]) == 2
+    assert "not a file written by --json" in capsys.readouterr().err
 
 
 def test_a_near_miss_is_the_rankers_choice_once_the_answer_is_taken_away(gathered):

@@ -126,6 +126,43 @@ def summary(runs: Sequence[Run]) -> list[str]:
     return lines
 
 
+def collection_means(runs: Sequence[Run], baseline: Sequence[Run] = ()) -> list[str]:
+    """Per way of holding out and per collection as it comes (made variants left out): answer_hit@1 and
+    no-answer F1, each the mean over the seeds; with ``baseline`` (runs of an earlier ``--json``), its
+    mean, an arrow, this run's mean and the difference. One seed moves these by about as much as a
+    change does, so the means, not one seed's line, are what to read."""
+    def mean(of: Sequence[Run], way: str, name: str, metric: str) -> float | None:
+        values = [r.figures[name][metric] for r in of if r.held_out == way and name in r.figures
+                  and r.figures[name].get(metric) is not None]
+        return float(np.mean(values)) if values else None
+
+    lines = []
+    for way in dict.fromkeys(r.held_out for r in runs):
+        names = dict.fromkeys(n for r in runs if r.held_out == way for n in r.figures if not n.endswith(MADE_VARIANTS))
+        lines.append(f"{way}, mean over seeds" + (" (baseline → this)" if baseline else "") + ":")
+        for name in names:
+            cells = []
+            for metric, label in (("answer_hit@1", "hit@1"), ("no_answer_f1", "NA-F1")):
+                now = mean(runs, way, name, metric)
+                if now is None:
+                    continue
+                before = mean(baseline, way, name, metric) if baseline else None
+                cells.append(f"{label} {before:.3f} → {now:.3f} ({now - before:+.3f})" if before is not None
+                             else f"{label} {now:.3f}")
+            lines.append(f"  {name}: " + ", ".join(cells))
+    return lines
+
+
+def read_runs(path: Path) -> list[Run]:
+    """The runs an earlier ``--json`` wrote; ValueError with what is wrong when the file is not one."""
+    try:
+        return [Run(**r) for r in json.loads(path.read_text(encoding="utf-8"))]
+    except OSError as exc:
+        raise ValueError(f"cannot read --baseline {path}: {exc.strerror or exc}") from exc
+    except (json.JSONDecodeError, TypeError, AttributeError) as exc:
+        raise ValueError(f"--baseline {path} is not a file written by --json") from exc
+
+
 def _value(text: str) -> Any:
     try:
         return json.loads(text)
@@ -173,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--no-loco", action="store_true", help="out-of-fold figures only")
     parser.add_argument("--json", type=Path, help="also write every run's figures to this file")
+    parser.add_argument("--baseline", type=Path,
+                        help="an earlier --json file: print each collection's means beside its own")
     parser.add_argument("--no-progress", action="store_true")
     return parser
 
@@ -220,6 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     problems += ["--near-miss-weight must not be negative"] if (args.near_miss_weight or 0) < 0 else []
     problems += ["--ranker-bag must be at least 1"] if args.ranker_bag is not None and args.ranker_bag < 1 else []
     problems += ["--answerable-credit must be between 0 and 1"] if not 0 <= (args.answerable_credit or 0) <= 1 else []
+    baseline: list[Run] = []
+    if args.baseline is not None:
+        try:
+            baseline = read_runs(args.baseline)
+        except ValueError as exc:
+            problems.append(str(exc))
     if problems:
         print("\n".join(f"error: {p}" for p in problems), file=sys.stderr)
         return 2
@@ -235,7 +280,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_progress:  # otherwise each run's line was logged as it came
         sets = objective_collections(questions)
         print("\n".join(run_line(run, sets) for run in runs))
+    print("\n".join(collection_means(runs, baseline)))
     print("\n".join(summary(runs)))
+    if baseline:
+        print("baseline: " + "; ".join(summary(baseline)))
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in runs], ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
