@@ -288,6 +288,30 @@ def test_compare_measures_a_masked_feature_against_the_same_candidates(gathered)
         masked(questions, ["no_such_feature"])
 
 
+def test_compare_reads_the_held_out_collections_at_the_out_of_fold_threshold_too(gathered):
+    """A shipped model declines at the threshold chosen out-of-fold; the held-out-by-collection figure
+    that chooses its own threshold on the held-out predictions is a ceiling of that one, not a forecast."""
+    from dataclasses import replace
+
+    from eval.train.compare import AT_OOF_THRESHOLD, compare, summary
+
+    questions, _, _ = gathered
+    # the same collection told as two families, so that each is held out in turn
+    twins = [replace(q, family="tiny" if k % 2 else "twin") for k, q in enumerate(questions)]
+    runs = compare(twins, [17], SMALL, folds=2, progress=lambda m: None)
+    by_way = {r.held_out: r for r in runs}
+    assert list(by_way) == ["out_of_fold", "leave_one_collection_out", AT_OOF_THRESHOLD]
+    shipped, own = by_way[AT_OOF_THRESHOLD], by_way["leave_one_collection_out"]
+    assert shipped.threshold == by_way["out_of_fold"].threshold
+    assert shipped.figures["tiny"]["n"] == own.figures["tiny"]["n"] == 34
+    # the held-out predictions' own best threshold can only do as well or better on them
+    assert shipped.objective <= own.objective + 1e-9
+    if shipped.threshold == own.threshold:
+        assert shipped.figures == own.figures
+    assert [line.split(":")[0] for line in summary(runs)] == ["out_of_fold", "leave_one_collection_out",
+                                                              AT_OOF_THRESHOLD]
+
+
 def test_compare_refuses_bad_arguments_with_a_message(tmp_path, capsys):
     from eval.train.compare import main
 
