@@ -57,7 +57,6 @@ class QuestionEvidence:
     trigrams: tuple[str, ...] = ()
     unknown: float = 0.0          # weight share of the question's words that no chunk holds as a token
     slot: tuple[str, str] = ("", "")  # the question words nearest its asking word, before and after (``asked_slot``)
-    name_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))  # IDF of each of ``question.names``
 
     def holds(self, text: str) -> np.ndarray:
         """Which question words ``text`` holds, itself or by a synonym."""
@@ -77,14 +76,6 @@ class QuestionEvidence:
             return 0.0
         absent = self.weights[~present.astype(bool)]
         return float(absent.max() / self.weights.max()) if len(absent) else 0.0
-
-    def name_missing(self, text: str) -> float:
-        """The weight of the rarest proper name of the question (``Question.names``) that ``text``
-        does not hold, over the question's heaviest word weight: a rare name missing says more than
-        a common one ("伏尔泰" against "中国"). 0 when every name is there or the question names none."""
-        absent = [w for name, w in zip(self.question.names, self.name_weights) if name not in text]
-        top = float(self.weights.max()) if len(self.weights) else 0.0
-        return min(1.0, max(absent) / top) if absent and top > 0 else 0.0
 
 
 @dataclass
@@ -159,8 +150,7 @@ class EvidenceBuilder:
         return QuestionEvidence(question, words, weights, bigrams(question.normalized), limit,
                                 frozenset(_PUNCT.sub("", question.normalized)), [synonyms(w) for w in words],
                                 tuple(trigrams(question.normalized)), unknown,
-                                asked_slot(question.normalized, words, weights),
-                                np.array([self.idf.get(n, self.unknown_idf) for n in question.names], dtype=np.float64))
+                                asked_slot(question.normalized, words, weights))
 
     def passage(self, q: QuestionEvidence, rank: int, hit: Hit) -> PassageEvidence:
         chunks, documents = self.index.chunks, self.index.documents

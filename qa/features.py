@@ -212,13 +212,6 @@ def p_doc_missing(q: QuestionEvidence, p: PassageEvidence, r: ReadList) -> float
     return q.missing_weight(p.doc_present)
 
 
-def p_doc_name_missing(q: QuestionEvidence, p: PassageEvidence, r: ReadList) -> float:
-    """The rarest proper name of the question that the whole document does not hold
-    (``QuestionEvidence.name_missing``): a question about 伏尔泰 answered from a document that never
-    names him."""
-    return q.name_missing(p.doc_norm)
-
-
 def _place_share(places: set[str], *texts: str) -> float:
     """Share of ``places`` named (full or short name) in any of ``texts``; 1 when there are none."""
     if not places:
@@ -734,7 +727,6 @@ PASSAGE_FEATURES: tuple[PassageFeature, ...] = (
     p_margin_other_doc, p_doc_passages, p_coverage, p_synonym_coverage, p_doc_coverage, p_missing, p_doc_missing,
     p_place_named, p_place_in_doc, p_doc_other_places, p_national, p_year_named, p_year_in_doc,
     p_doc_year_other, p_bodies_named, p_bodies_in_doc, p_quoted_named, p_quoted_in_doc, p_figures_in_doc,
-    p_doc_name_missing,
 )
 CANDIDATE_FEATURES: tuple[CandidateFeature, ...] = (
     c_coverage, c_focus_coverage, c_context_coverage, c_local_coverage, c_synonym_coverage, c_missing,
@@ -805,8 +797,7 @@ FEATURE_LABELS: dict[str, str] = {
     "p_bm25_per_weight": "关键词匹配强度", "p_dense": "语义相似度", "p_dense_rank": "语义相似度名次",
     "p_dense_gap": "语义相似度差距", "p_margin_other_doc": "领先其他文档的幅度", "p_doc_passages": "同一文档的段落数",
     "p_coverage": "段落覆盖问题的词", "p_synonym_coverage": "段落覆盖问题的词（含同义词）", "p_doc_coverage": "文档覆盖问题的词", "p_missing": "段落缺少问题中的关键词",
-    "p_doc_missing": "文档缺少问题中的关键词",
-    "p_doc_name_missing": "文档缺少问题中的专名", "p_place_named": "段落提到问题中的地名",
+    "p_doc_missing": "文档缺少问题中的关键词", "p_place_named": "段落提到问题中的地名",
     "p_place_in_doc": "文档提到问题中的地名", "p_doc_other_places": "文档讲的是其他地方", "p_national": "全国性文件",
     "p_year_named": "段落提到问题中的年份", "p_year_in_doc": "文档提到问题中的年份", "p_doc_year_other": "文档是其他年份的",
     "p_bodies_named": "段落提到问题中的单位", "p_bodies_in_doc": "文档提到问题中的单位",

@@ -39,8 +39,6 @@ _YEAR_Q = re.compile(r"((?:19|20)\d{2})\s*年?")
 _QUOTED = re.compile(r"《([^》]{2,40})》|“([^”]{2,30})”|「([^」]{2,30})」|\"([^\"]{2,30})\"")
 _FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _PLACE_SUFFIXES = ("省", "市", "区", "县", "州", "盟", "旗", "镇", "乡")
-# jieba's tags of proper names: person (nr, nrt, nrfg), place (ns), organisation (nt), other (nz).
-_NAME_FLAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
 # "哪十项改革", "哪四个延长", "包括哪三个方面", "有几项": how many items a list question asks for.
 _COUNT = r"(([两二三四五六七八九十]{1,2}|[0-9]{1,2})\s*(?:个|项|条|大|方面|点|类|种|件|家|所|批|方))"
 # "哪十项改革", or the count first and the asking after it: "十项重点改革项目具体是哪些"
@@ -80,7 +78,6 @@ class Question:
     years: list[int] = field(default_factory=list)
     bodies: list[str] = field(default_factory=list)  # organisations it names ("市发改委")
     quoted: list[str] = field(default_factory=list)  # titles and terms in quotation marks
-    names: list[str] = field(default_factory=list)   # other proper names it names ("伏尔泰", "索姆河"): ``question_names``
     figures: list[str] = field(default_factory=list)  # numbers it names ("22", "2.5")
     item_count: int = 0          # how many items a list question asks for ("哪十项" → 10), 0 when it does not say
     count_phrase: str = ""       # … as the question writes it ("十项")
@@ -118,9 +115,7 @@ def prepare_question(question: object, places: KnownPlaces | None = None,
         from qa.places import gazetteer_places
 
         places = gazetteer_places()
-    tagged = pos_cut(normalized)
-    prepared.places = question_places(normalized, tagged) | places.in_question(normalized)
-    prepared.names = question_names(tagged, prepared.places)
+    prepared.places = question_places(normalized) | places.in_question(normalized)
     prepared.years = question_years(normalized)
     prepared.bodies = list(dict.fromkeys(m.group(0) for m in ORG_NAME.finditer(normalized)))
     prepared.quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(normalized)]
@@ -215,26 +210,16 @@ def _classify(prepared: Question) -> None:
     prepared.wants_measures = prepared.wants_explanation and not prepared.wants_cause and bool(_MEASURES_Q.search(normalized))
 
 
-def question_places(question_norm: str, tagged: list[tuple[str, str]] | None = None) -> set[str]:
+def question_places(question_norm: str) -> set[str]:
     """Place names a question names, known to the collection or not (jieba ``ns`` words with
     an administrative suffix, and province names): "上海市…" asked of documents about other
-    cities is a question they do not answer. ``tagged``: ``pos_cut(question_norm)``, when the caller has it."""
+    cities is a question they do not answer."""
     found = {p for p in PROVINCES if p in question_norm}
-    for word, flag in tagged if tagged is not None else pos_cut(question_norm):
+    for word, flag in pos_cut(question_norm):
         if flag == "ns" and len(word) >= 3 and word.endswith(_PLACE_SUFFIXES) and word not in NOT_PLACES:
             found.add(word)
     # a province found inside a longer name it heads ("吉林" in "吉林省") is that name
     return {p for p in found if not any(o != p and o.startswith(p) and short_place(o) == p for o in found)}
-
-
-def question_names(tagged: list[tuple[str, str]], places: set[str]) -> list[str]:
-    """Proper names of two or more characters that jieba tags in the question (persons, places,
-    bodies, other names: "伏尔泰", "索姆河", "第一次世界大战"), less the places already in ``places``
-    and their short forms. A document that never names them is about something else; which of them
-    matter (a rare name, not "中国") is for the answer model to weigh by how rare each is."""
-    taken = places | {short_place(p) for p in places}
-    return list(dict.fromkeys(word for word, flag in tagged
-                              if flag in _NAME_FLAGS and len(word) >= 2 and word not in taken))
 
 
 def question_years(question_norm: str) -> list[int]:

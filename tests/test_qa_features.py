@@ -124,27 +124,6 @@ def test_place_year_and_national_features_check_what_the_question_names():
     assert F.p_place_in_doc(q, p, None) == 0.0 and one(F.c_chunk_place, q, candidate_at(b, q, p, national)) == 0.0
 
 
-def test_a_proper_name_of_the_question_that_the_document_never_names():
-    voltaire = "《伏尔泰的朋友们》是伊夫林·比阿特丽斯·霍尔所写的传记，出版于1906年。"
-    other = "《歌德的朋友们》是一部传记，作者是一位英国作家，出版于1910年。"
-    q, p, _ = read_text("伏尔泰的朋友们是谁写的？", voltaire, title="伏尔泰的朋友们")
-    assert q.question.names == ["伏尔泰"]
-    assert F.p_doc_name_missing(q, p, None) == 0.0
-    # the document about 歌德 answers "who wrote … friends" in the same words, but never names 伏尔泰
-    q, p, _ = read_text("伏尔泰的朋友们是谁写的？", other, title="歌德的朋友们")
-    assert F.p_doc_name_missing(q, p, None) == 1.0
-    # a common name missing weighs less than the question's rarest word
-    q, p, _ = read_text("伏尔泰的朋友们在中国出版过吗？", voltaire, title="伏尔泰的朋友们",
-                        idf={"伏尔泰": 8.0, "中国": 2.0, "朋友": 4.0, "出版": 3.0})
-    assert "中国" in q.question.names
-    assert F.p_doc_name_missing(q, p, None) == pytest.approx(2.0 / 8.0)
-    # places are read by the place features, not as names
-    q, p, _ = read_text("广州市普惠小微贷款余额年均增长目标是多少？", "吉安市普惠小微贷款余额年均增长18%以上。")
-    assert "广州市" not in q.question.names and F.p_doc_name_missing(q, p, None) == 0.0
-    q, p, _ = read_text("停车场一共有多少个？", PARKING)
-    assert q.question.names == [] and F.p_doc_name_missing(q, p, None) == 0.0
-
-
 def test_definition_and_question_and_answer_features():
     text = "乡里制，是中国古代的基层行政制度。它始于周代。"
     q, p, b = read_text("什么是乡里制？", text)

@@ -68,13 +68,6 @@ def test_a_new_entity_is_one_the_question_does_not_name():
     assert not has_new_entity("全区共有停车场22个。", "", "停车场是什么？")
 
 
-def test_a_question_names_persons_and_other_proper_names_beside_its_places():
-    assert prepare_question("琴娜·杜普洛出生地在哪？").names == ["琴娜", "杜普洛"]
-    assert prepare_question("英法联军为何发起索姆河战役？").names == ["英法联军", "索姆河"]
-    asked = prepare_question("江门市2023年推进哪十项重点改革？")
-    assert asked.places == {"江门市"} and asked.names == []  # a place is not named twice
-
-
 def test_question_places_include_places_the_collection_does_not_know():
     assert "上海市" in question_places("上海市2024年的GDP是多少？")
     assert {"深圳市", "南山区"} <= question_places("深圳市南山区2023年新增了多少家上市公司？")
