@@ -291,8 +291,6 @@ def test_compare_measures_a_masked_feature_against_the_same_candidates(gathered)
 def test_compare_reads_the_held_out_collections_at_the_out_of_fold_threshold_too(gathered):
     """A shipped model declines at the threshold chosen out-of-fold; the held-out-by-collection figure
     that chooses its own threshold on the held-out predictions is a ceiling of that one, not a forecast."""
-    from dataclasses import replace
-
     from eval.train.compare import AT_OOF_THRESHOLD, compare, summary
 
     questions, _, _ = gathered
