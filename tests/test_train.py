@@ -92,6 +92,12 @@ def test_gathered_questions_round_trip_through_the_cache(gathered, tmp_path):
     loaded = load_gathered(path, "abc", index="build-1")
     assert [q.qid for q in loaded] == [q.qid for q in questions]
     assert all(np.array_equal(a.features, b.features) and np.array_equal(a.hit, b.hit) for a, b in zip(loaded, questions))
+    # each candidate's text comes back with it, the answer's figure among the right ones
+    assert [a.texts for a in loaded] == [q.texts for q in questions]
+    for q in loaded:
+        assert len(q.texts) == len(q.hit) and all(q.texts)
+    q = next(q for q in loaded if q.qid == "q2-0")
+    assert all("停车场" in t for t in np.array(q.texts)[q.hit])
 
 
 def test_two_builds_of_a_corpus_have_one_identity_and_an_edit_changes_it(tiny, gathered, tmp_path):
@@ -154,6 +160,7 @@ def test_a_training_run_writes_a_model_the_engine_answers_with(tiny, gathered, t
 
     report = write_report(tmp_path / "report", result).read_text(encoding="utf-8")
     assert "| tiny | 34 |" in report and (tmp_path / "report" / "reliability.png").stat().st_size > 0
+    assert "## Most confident mistakes (out-of-fold)" in report and "### tiny" in report
     path = tmp_path / "answer_model.json"
     write_model(result.model, path)
     model = AnswerModel.load(path)
@@ -412,3 +419,30 @@ def test_the_ranker_is_a_bag_of_fits_whose_scores_are_averaged(gathered, tmp_pat
     assert np.allclose(AnswerModel.load(path).rank(answerable[0].features), bag.predict(rows))
     path.write_text(json.dumps(dict(shipped, ranker=bag.model_strings()[0])), encoding="utf-8")
     assert np.allclose(AnswerModel.load(path).rank(answerable[0].features), each[0])
+
+
+def test_the_report_quotes_the_wrong_answers_shown_with_the_highest_probability(gathered):
+    from eval.train.fit import Choice, Predictions
+    from eval.train.measure import confident_mistakes, mistake_kind
+    from eval.train.report import mistakes_section
+
+    questions, _, _ = gathered
+    choices, probability = [], []
+    for k, q in enumerate(questions):  # every question answered with its first wrong candidate, if any
+        wrong = np.flatnonzero(~q.hit)
+        best = int(wrong[0]) if len(wrong) else int(np.argmax(q.hit))
+        choices.append(Choice(best, None, bool(q.hit[best]), bool(q.contains[best]), int(q.chars[best])))
+        probability.append(0.2 + 0.7 * k / len(questions))
+    pred = Predictions(list(questions), choices, np.array(probability), np.array(probability))
+    shown = confident_mistakes(pred, 0.5, per_collection=3)["tiny"]
+    assert len(shown) == 3 and [m.probability for m in shown] == sorted((m.probability for m in shown), reverse=True)
+    expected = max((p for p, c in zip(probability, choices) if not c.right), default=None)
+    assert shown[0].probability == expected and all(m.probability >= 0.5 for m in shown)
+    for m in shown:
+        q = next(q for q in questions if q.qid == m.qid)
+        best = choices[questions.index(q)].best
+        assert m.shown == q.texts[best] and m.kind == mistake_kind(q, best)
+        assert m.kind == "unanswerable" if not q.answerable else m.kind != "unanswerable"
+    assert confident_mistakes(pred, 0.99)["tiny"] == []  # nothing at or above the threshold
+    table = "\n".join(mistakes_section({"tiny": shown}, {("tiny", shown[0].qid)}))
+    assert shown[0].question in table and "(label in doubt)" in table and table.count("\n| 0.") == 3

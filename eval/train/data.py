@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 DEV_ROOT = REPO_ROOT.parent / "shared" / "dev-collections"
 CACHE_DIR = REPO_ROOT / "var" / "train"
-DATA_VERSION = 2
+DATA_VERSION = 3  # 3: each candidate's text is cached too (``QuestionData.texts``)
 MOVED_VERSION = 3  # how questions are moved (``moved_questions``): a change regathers the collections with moves
 CUT_VERSION = 1    # how answer sentences are cut (``cut_variant``): a change regathers the cut variants
 SENTENCE_ENDS = "。！？!?；;\n"
@@ -102,6 +102,9 @@ class QuestionData:
     chars: np.ndarray                # candidate length
     part_of: str = ""                # a part of a question that asks two or more things (``Question.parts``):
     #                                  that question's id; its figures count the question once (``measure``)
+    texts: list[str] = field(default_factory=list)  # each candidate's text as the reply would show it: the
+    #                                  training report quotes the model's mistakes, and a text feature can be
+    #                                  tried on the cached candidates without gathering them again
 
     @property
     def grade(self) -> np.ndarray:
@@ -484,7 +487,7 @@ def _gather_question(item: GoldItem, prepared: Question, part: int, collection: 
         item.type, item.split, item.answerable, f"{collection.family}/{doc or source}",
         item.split in collection.train_splits,
         reading.matrix, np.array([c.candidate.passage for c in reading.candidates], dtype=np.int32), docs,
-        contains, share, hit, f1, np.array([len(t) for t in texts], dtype=np.int32), item.id if part else "")
+        contains, share, hit, f1, np.array([len(t) for t in texts], dtype=np.int32), item.id if part else "", texts)
 
 
 def _about_places(candidate, places: set[str]) -> bool:
@@ -504,6 +507,8 @@ def save_gathered(path: Path, questions: list[QuestionData], fingerprint: str, i
     width = len(FEATURES)
     meta = [{k: getattr(q, k) for k in ("collection", "family", "qid", "question", "qtype", "split", "answerable",
                                         "group", "train", "part_of")} | {"docs": q.docs} for q in questions]
+    text_bytes, text_sizes = _packed_texts(
+        [t for q in questions for t in (q.texts if len(q.texts) == len(q.hit) else [""] * len(q.hit))])
     tmp = path.with_suffix(".tmp.npz")
     np.savez_compressed(
         tmp, counts=counts,
@@ -514,6 +519,7 @@ def save_gathered(path: Path, questions: list[QuestionData], fingerprint: str, i
         hit=np.concatenate([q.hit for q in questions]) if questions else np.zeros(0, bool),
         f1=np.concatenate([q.f1 for q in questions]) if questions else np.zeros(0, np.float32),
         chars=np.concatenate([q.chars for q in questions]) if questions else np.zeros(0, np.int32),
+        text_bytes=text_bytes, text_sizes=text_sizes,
         meta=np.array(json.dumps({"fingerprint": fingerprint, "index": index, "features": feature_fingerprint(),
                                   "version": DATA_VERSION, "questions": meta}, ensure_ascii=False)),
     )
@@ -535,6 +541,7 @@ def load_gathered(path: Path, fingerprint: str | None, index: str | None = None)
         counts = data["counts"]
         offsets = np.concatenate([[0], np.cumsum(counts)])
         arrays = {k: data[k] for k in ("features", "passages", "contains", "share", "hit", "f1", "chars")}
+        texts = _unpacked_texts(data["text_bytes"], data["text_sizes"])
     out = []
     for k, m in enumerate(meta["questions"]):
         a, b = offsets[k], offsets[k + 1]
@@ -542,5 +549,20 @@ def load_gathered(path: Path, fingerprint: str | None, index: str | None = None)
                                 m["answerable"], m["group"], m["train"], arrays["features"][a:b],
                                 arrays["passages"][a:b], m["docs"], arrays["contains"][a:b], arrays["share"][a:b],
                                 arrays["hit"][a:b],
-                                arrays["f1"][a:b], arrays["chars"][a:b], m.get("part_of", "")))
+                                arrays["f1"][a:b], arrays["chars"][a:b], m.get("part_of", ""),
+                                texts[a:b]))
     return out
+
+
+def _packed_texts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate texts as one UTF-8 byte array and each text's size in bytes (an .npz holds no
+    list of strings without pickling)."""
+    encoded = [t.encode("utf-8") for t in texts]
+    return (np.frombuffer(b"".join(encoded), dtype=np.uint8),
+            np.array([len(e) for e in encoded], dtype=np.int64))
+
+
+def _unpacked_texts(data: np.ndarray, sizes: np.ndarray) -> list[str]:
+    raw = data.tobytes()
+    ends = np.cumsum(sizes)
+    return [raw[end - size:end].decode("utf-8") for end, size in zip(ends.tolist(), sizes.tolist())]

@@ -1,14 +1,17 @@
 """Figures of held-out predictions, with the metrics of ``python -m eval`` (eval/METRICS.md):
 answer_hit@1, no-answer precision/recall/F1, answer length, plus calibration (expected
-calibration error and the reliability table). Also the choice of the no-answer threshold."""
+calibration error and the reliability table). Also the choice of the no-answer threshold, and the
+wrong answers shown with the highest probability (``confident_mistakes``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from eval.metrics import mean, no_answer_prf
+from eval.train.data import QuestionData
 from eval.train.fit import Predictions
 
 ECE_BINS = 10
@@ -107,3 +110,43 @@ def choose_threshold(pred: Predictions, collections: Sequence[str]) -> tuple[flo
         curve.append({"threshold": float(t), "objective": float(np.mean(scores))})
     best = max(curve, key=lambda row: row["objective"])
     return best["threshold"], curve
+
+
+@dataclass
+class Mistake:
+    """A wrong answer the model would show: what an official would read, and where it went wrong."""
+
+    collection: str
+    qid: str
+    question: str
+    probability: float
+    shown: str        # the chosen candidate's text ("" when the cache holds no texts)
+    kind: str         # see ``mistake_kind``
+
+
+def mistake_kind(q: QuestionData, best: int) -> str:
+    """Why a shown answer is wrong: the question has no answer in the collection; the right passage
+    but another span of it; another passage of a document holding the answer; another document; or
+    no candidate held the answer at all (retrieval or candidate generation missed it)."""
+    if not q.answerable:
+        return "unanswerable"
+    same_passage = q.hit[q.passages == q.passages[best]].any()
+    if same_passage:
+        return "right passage, other span"
+    if q.hit[np.array([d == q.docs[best] for d in q.docs])].any():
+        return "right document, other passage"
+    return "other document" if q.hit.any() else "answer not among the candidates"
+
+
+def confident_mistakes(pred: Predictions, threshold: float, per_collection: int = 5,
+                       collections: Sequence[str] | None = None) -> dict[str, list[Mistake]]:
+    """Per collection, the wrong answers shown with the highest probability (at or above ``threshold``):
+    the failures an official would meet first. Parts of a question count as answers of their own."""
+    wanted = list(dict.fromkeys(q.collection for q in pred.questions)) if collections is None else list(collections)
+    found: dict[str, list[Mistake]] = {name: [] for name in wanted}
+    for q, choice, p in zip(pred.questions, pred.choices, pred.probability):
+        if q.collection not in found or choice.best < 0 or p < threshold or choice.right:
+            continue
+        shown = q.texts[choice.best] if len(q.texts) > choice.best else ""
+        found[q.collection].append(Mistake(q.collection, q.qid, q.question, float(p), shown, mistake_kind(q, choice.best)))
+    return {name: sorted(rows, key=lambda m: -m.probability)[:per_collection] for name, rows in found.items()}

@@ -8,6 +8,10 @@ from typing import Any
 import numpy as np
 
 from eval.train.doubt import DOUBT_SHARE
+from eval.train.measure import Mistake
+
+MISTAKES_SHOWN = 5     # per collection
+SHOWN_CHARS = 90       # of each answer's text
 
 COLUMNS = (("n", "n"), ("answer_hit@1", "hit@1"), ("top1_hit", "top-1 hit"), ("found@read", "found"),
            ("answer_chars_mean", "chars"), ("no_answer_precision", "NA-P"), ("no_answer_recall", "NA-R"),
@@ -29,6 +33,31 @@ def table(rows: dict[str, dict[str, Any]]) -> str:
     for name, row in rows.items():
         lines.append(f"| {name} | " + " | ".join(_cell(row.get(key)) for key, _ in COLUMNS) + " |")
     return "\n".join(lines)
+
+
+def _quoted(text: str, limit: int) -> str:
+    """Text for a Markdown table cell: one line, no column bars, cut at ``limit`` characters."""
+    one_line = " ".join(text.split()).replace("|", "｜")
+    return one_line if len(one_line) <= limit else one_line[:limit] + "…"
+
+
+def mistakes_section(mistakes: dict[str, list[Mistake]], doubtful: set[tuple[str, str]]) -> list[str]:
+    """The wrong answers each collection would show with the highest probability, as tables."""
+    parts = ["## Most confident mistakes (out-of-fold)", "",
+             f"Per collection, the {MISTAKES_SHOWN} wrong answers shown with the highest probability at the threshold: "
+             "what an official would meet first. *Why* says where the model went wrong: the question has no answer in "
+             "the collection (a label in doubt above is marked), the right passage but another span of it, another passage "
+             "or document, or no candidate held the answer."]
+    for name, rows in mistakes.items():
+        parts += ["", f"### {name}", ""]
+        if not rows:
+            parts.append("No wrong answer at or above the threshold.")
+            continue
+        parts += ["| p | question | answer shown | why |", "|---|---|---|---|"]
+        for m in rows:
+            why = m.kind + (" (label in doubt)" if (m.collection, m.qid) in doubtful else "")
+            parts.append(f"| {m.probability:.2f} | {_quoted(m.question, 60)} | {_quoted(m.shown, SHOWN_CHARS) or '–'} | {why} |")
+    return parts
 
 
 def reliability_plot(path: Path, rows: list[dict[str, Any]], title: str) -> None:
@@ -57,7 +86,8 @@ def reliability_plot(path: Path, rows: list[dict[str, Any]], title: str) -> None
 
 
 def write_report(folder: Path, result) -> Path:
-    from eval.train.measure import expected_calibration_error
+    from eval.train.fit import MADE_VARIANTS
+    from eval.train.measure import confident_mistakes, expected_calibration_error
 
     folder.mkdir(parents=True, exist_ok=True)
     figures = result.model["figures"]
@@ -88,6 +118,12 @@ def write_report(folder: Path, result) -> Path:
                   "Out-of-fold, those questions left out:"]
         if figures.get("out_of_fold_without_doubtful"):
             parts += ["", table(figures["out_of_fold_without_doubtful"])]
+    as_they_come = [name for name in dict.fromkeys(q.collection for q in result.oof.questions)
+                    if not name.endswith(MADE_VARIANTS)]
+    in_doubt = {(name, qid) for name, row in result.model["training"]["collections"].items()
+                for qid in row.get("doubtful_no_answer", [])}
+    parts += ["", *mistakes_section(confident_mistakes(result.oof, result.threshold, MISTAKES_SHOWN, as_they_come),
+                                    in_doubt)]
     if figures.get("seeds_by_type"):
         parts += ["", "## Seeds by question type (out-of-fold)", "", table(figures["seeds_by_type"])]
     parts += ["", "## Calibration", "", f"Expected calibration error (10 bins, out-of-fold, trained-on questions): {ece:.3f}",
