@@ -67,6 +67,12 @@ class GramIndex:
         return max(counts.values(), default=0) / len(grams)
 
 
+def doubtful_pairs(collections: dict[str, dict]) -> set[tuple[str, str]]:
+    """(collection, question id) of every no-answer label in doubt, from the training record of each
+    collection (the model file's ``training.collections``: ``doubtful_no_answer``)."""
+    return {(name, qid) for name, row in collections.items() for qid in row.get("doubtful_no_answer", [])}
+
+
 def doubtful_no_answers(questions: Iterable[QuestionData], collection: Collection, dev_root: Path) -> set[str]:
     """Ids of the no-answer questions whose original answer a kept document nearly holds."""
     unanswerable = [q for q in questions if not q.answerable and not q.collection.endswith("_moved")]

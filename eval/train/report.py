@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.train.doubt import DOUBT_SHARE
+from eval.train.doubt import DOUBT_SHARE, doubtful_pairs
 from eval.train.measure import Mistake
 
 MISTAKES_SHOWN = 5     # per collection
@@ -120,10 +120,8 @@ def write_report(folder: Path, result) -> Path:
             parts += ["", table(figures["out_of_fold_without_doubtful"])]
     as_they_come = [name for name in dict.fromkeys(q.collection for q in result.oof.questions)
                     if not name.endswith(MADE_VARIANTS)]
-    in_doubt = {(name, qid) for name, row in result.model["training"]["collections"].items()
-                for qid in row.get("doubtful_no_answer", [])}
     parts += ["", *mistakes_section(confident_mistakes(result.oof, result.threshold, MISTAKES_SHOWN, as_they_come),
-                                    in_doubt)]
+                                    doubtful_pairs(result.model["training"]["collections"]))]
     if figures.get("seeds_by_type"):
         parts += ["", "## Seeds by question type (out-of-fold)", "", table(figures["seeds_by_type"])]
     parts += ["", "## Calibration", "", f"Expected calibration error (10 bins, out-of-fold, trained-on questions): {ece:.3f}",

@@ -27,7 +27,7 @@ from eval.train.data import (
     load_gathered,
     save_gathered,
 )
-from eval.train.doubt import doubtful_no_answers
+from eval.train.doubt import doubtful_no_answers, doubtful_pairs
 from eval.train.fit import (
     MADE_VARIANTS,
     FitSettings,
@@ -113,7 +113,7 @@ def _start_from_base_index(collection: Collection, corpus: Path, index_dirs: dic
 def _without_doubtful_figures(pred: Predictions, threshold: float, info: dict[str, Any]) -> dict[str, Any]:
     """The out-of-fold figures of each collection with doubtful no-answer labels, those questions
     left out: how much of its no-answer error is the labels' (eval/train/doubt.py)."""
-    doubtful = {(name, qid) for name, row in info.items() for qid in row["doubtful_no_answer"]}
+    doubtful = doubtful_pairs(info)
     names = [name for name, row in info.items() if row["doubtful_no_answer"] and not name.endswith(MADE_VARIANTS)]
     if not names:
         return {}
