@@ -161,6 +161,9 @@ def test_a_training_run_writes_a_model_the_engine_answers_with(tiny, gathered, t
     report = write_report(tmp_path / "report", result).read_text(encoding="utf-8")
     assert "| tiny | 34 |" in report and (tmp_path / "report" / "reliability.png").stat().st_size > 0
     assert "## Most confident mistakes (out-of-fold)" in report and "### tiny" in report
+    assert "## How the probability moves when a collection is held out" not in report  # no held-out run
+    held = write_report(tmp_path / "held", replace(result, loco=result.oof)).read_text(encoding="utf-8")
+    assert "## How the probability moves when a collection is held out" in held and "\n| tiny | 2 | " in held
     path = tmp_path / "answer_model.json"
     write_model(result.model, path)
     model = AnswerModel.load(path)
@@ -446,3 +449,38 @@ def test_the_report_quotes_the_wrong_answers_shown_with_the_highest_probability(
     assert confident_mistakes(pred, 0.99)["tiny"] == []  # nothing at or above the threshold
     table = "\n".join(mistakes_section({"tiny": shown}, {("tiny", shown[0].qid)}))
     assert shown[0].question in table and "(label in doubt)" in table and table.count("\n| 0.") == 3
+
+
+def test_the_report_shows_how_the_probability_moves_when_a_collection_is_held_out(gathered):
+    """Out-of-fold and held-out predictions of the same questions: the unanswerable ones' mean probability
+    and share answered at the threshold, and the mean probability of the rows right both ways."""
+    from eval.train.fit import Choice, Predictions
+    from eval.train.measure import held_out_shift
+    from eval.train.report import shift_section
+
+    questions, _, _ = gathered
+    def predictions(probability: list[float], right_first: bool) -> Predictions:
+        choices = []
+        for q in questions:
+            pick = np.flatnonzero(q.hit if right_first else ~q.hit)
+            best = int(pick[0]) if len(pick) else 0
+            choices.append(Choice(best, None, bool(q.hit[best]), bool(q.contains[best]), int(q.chars[best])))
+        return Predictions(list(questions), choices, np.array(probability), np.array(probability))
+
+    n = len(questions)
+    oof = predictions([0.1 + 0.8 * k / n for k in range(n)], right_first=True)
+    held = predictions([min(1.0, 0.3 + 0.8 * k / n) for k in range(n)], right_first=True)
+    shift = held_out_shift(oof, held, 0.5)["tiny"]
+    unanswerable = np.array([not q.answerable for q in questions])
+    right = np.array([c.right for c in oof.choices])
+    assert shift.unanswerable == unanswerable.sum() == 2 and shift.right == right.sum() > 0
+    assert shift.unanswerable_mean == pytest.approx((oof.probability[unanswerable].mean(), held.probability[unanswerable].mean()))
+    assert shift.unanswerable_answered == pytest.approx(((oof.probability[unanswerable] >= 0.5).mean(),
+                                                         (held.probability[unanswerable] >= 0.5).mean()))
+    assert shift.right_mean[1] > shift.right_mean[0]  # every held-out probability is higher here
+    # a row right out-of-fold but wrong held out is not counted among the right ones
+    assert held_out_shift(oof, predictions(list(held.probability), right_first=False), 0.5)["tiny"].right == 0
+    table = "\n".join(shift_section({"tiny": shift}))
+    assert f"| tiny | 2 | {shift.unanswerable_mean[0]:.3f} → {shift.unanswerable_mean[1]:.3f} |" in table
+    with pytest.raises(ValueError):
+        held_out_shift(oof, Predictions(list(reversed(questions)), held.choices, held.raw, held.probability), 0.5)

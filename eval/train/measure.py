@@ -1,7 +1,8 @@
 """Figures of held-out predictions, with the metrics of ``python -m eval`` (eval/METRICS.md):
 answer_hit@1, no-answer precision/recall/F1, answer length, plus calibration (expected
 calibration error and the reliability table). Also the choice of the no-answer threshold, and the
-wrong answers shown with the highest probability (``confident_mistakes``)."""
+wrong answers shown with the highest probability (``confident_mistakes``) and how the probability
+moves when a collection is held out (``held_out_shift``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -150,3 +151,40 @@ def confident_mistakes(pred: Predictions, threshold: float, per_collection: int 
         shown = q.texts[choice.best] if len(q.texts) > choice.best else ""
         found[q.collection].append(Mistake(q.collection, q.qid, q.question, float(p), shown, mistake_kind(q, choice.best)))
     return {name: sorted(rows, key=lambda m: -m.probability)[:per_collection] for name, rows in found.items()}
+
+
+@dataclass
+class Shift:
+    """One collection's probabilities out-of-fold against held out by collection, at one threshold."""
+
+    unanswerable: int                      # rows of unanswerable questions (a part counts as a row)
+    unanswerable_mean: tuple[float, float] | None   # their mean probability: out-of-fold, held out
+    unanswerable_answered: tuple[float, float] | None  # their share at or above the threshold
+    right: int                             # rows whose chosen span is right in both predictions
+    right_mean: tuple[float, float] | None
+
+
+def held_out_shift(oof: Predictions, held_out: Predictions, threshold: float,
+                   collections: Sequence[str] | None = None) -> dict[str, Shift]:
+    """Per collection: how the calibrated probability of the same questions moves from out-of-fold to
+    held out by collection. The held-out figure is what a new collection meets; when a family's
+    unanswerable questions rise in probability once it is held out, the threshold chosen out-of-fold
+    answers more of them, and this says how many. Both predictions cover the same questions in the
+    same order (``cross_validate`` and ``leave_one_collection_out`` of one list)."""
+    if [id(q) for q in oof.questions] != [id(q) for q in held_out.questions]:
+        raise ValueError("the two predictions are not of the same questions in the same order")
+    wanted = list(dict.fromkeys(q.collection for q in oof.questions)) if collections is None else list(collections)
+    out: dict[str, Shift] = {}
+    for name in wanted:
+        mine = np.array([q.collection == name for q in oof.questions])
+        unanswerable = mine & np.array([not q.answerable for q in oof.questions])
+        right = mine & np.array([a.right and b.right for a, b in zip(oof.choices, held_out.choices)])
+
+        def pair(select: np.ndarray, values: tuple[np.ndarray, np.ndarray]) -> tuple[float, float] | None:
+            return (float(values[0][select].mean()), float(values[1][select].mean())) if select.any() else None
+
+        probability = (oof.probability, held_out.probability)
+        answered = (oof.probability >= threshold, held_out.probability >= threshold)
+        out[name] = Shift(int(unanswerable.sum()), pair(unanswerable, probability), pair(unanswerable, answered),
+                          int(right.sum()), pair(right, probability))
+    return out

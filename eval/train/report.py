@@ -1,4 +1,5 @@
-"""The training report: out-of-fold and leave-one-collection-out figures per collection, the seeds
+"""The training report: out-of-fold and leave-one-collection-out figures per collection, how the
+probability moves when a collection is held out, the most confident mistakes, the seeds
 by question type, and the reliability plot of the calibrated probability."""
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from eval.train.doubt import DOUBT_SHARE, doubtful_pairs
-from eval.train.measure import Mistake
+from eval.train.measure import Mistake, Shift
 
 MISTAKES_SHOWN = 5     # per collection
 SHOWN_CHARS = 90       # of each answer's text
@@ -60,6 +61,24 @@ def mistakes_section(mistakes: dict[str, list[Mistake]], doubtful: set[tuple[str
     return parts
 
 
+def shift_section(shifts: dict[str, Shift]) -> list[str]:
+    """The probability of the same questions out-of-fold and held out by collection (at the threshold
+    chosen out-of-fold): the gap between the two figures, read where it comes from."""
+    def arrow(values: tuple[float, float] | None) -> str:
+        return f"{values[0]:.3f} → {values[1]:.3f}" if values else "–"
+
+    lines = ["## How the probability moves when a collection is held out", "",
+             "The same questions, scored out-of-fold and by models fitted without their collection family; "
+             "answered: the share at or above the threshold chosen out-of-fold, as a shipped model meets a new "
+             "collection. Right: the rows whose chosen span is right both ways.", "",
+             "| collection | unanswerable | their mean probability | answered | right | their mean probability |",
+             "|---|---|---|---|---|---|"]
+    for name, s in shifts.items():
+        lines.append(f"| {name} | {s.unanswerable} | {arrow(s.unanswerable_mean)} | {arrow(s.unanswerable_answered)} "
+                     f"| {s.right} | {arrow(s.right_mean)} |")
+    return lines
+
+
 def reliability_plot(path: Path, rows: list[dict[str, Any]], title: str) -> None:
     import matplotlib
 
@@ -87,7 +106,7 @@ def reliability_plot(path: Path, rows: list[dict[str, Any]], title: str) -> None
 
 def write_report(folder: Path, result) -> Path:
     from eval.train.fit import MADE_VARIANTS
-    from eval.train.measure import confident_mistakes, expected_calibration_error
+    from eval.train.measure import confident_mistakes, expected_calibration_error, held_out_shift
 
     folder.mkdir(parents=True, exist_ok=True)
     figures = result.model["figures"]
@@ -107,6 +126,10 @@ def write_report(folder: Path, result) -> Path:
     ]
     if figures.get("leave_one_collection_out"):
         parts += ["", "## Leave one collection out", "", table(figures["leave_one_collection_out"])]
+    as_they_come = [name for name in dict.fromkeys(q.collection for q in result.oof.questions)
+                    if not name.endswith(MADE_VARIANTS)]
+    if result.loco is not None:
+        parts += ["", *shift_section(held_out_shift(result.oof, result.loco, result.threshold, as_they_come))]
     doubtful = {name: len(row["doubtful_no_answer"]) for name, row in result.model["training"]["collections"].items()
                 if row.get("doubtful_no_answer")}
     if doubtful:
@@ -118,8 +141,6 @@ def write_report(folder: Path, result) -> Path:
                   "Out-of-fold, those questions left out:"]
         if figures.get("out_of_fold_without_doubtful"):
             parts += ["", table(figures["out_of_fold_without_doubtful"])]
-    as_they_come = [name for name in dict.fromkeys(q.collection for q in result.oof.questions)
-                    if not name.endswith(MADE_VARIANTS)]
     parts += ["", *mistakes_section(confident_mistakes(result.oof, result.threshold, MISTAKES_SHOWN, as_they_come),
                                     doubtful_pairs(result.model["training"]["collections"]))]
     if figures.get("seeds_by_type"):
