@@ -85,6 +85,10 @@ def test_the_tab_filters_opens_a_source_and_exports(app, tmp_path):
             lead.fill("市发改委")
             lead.press("Enter")
             page.wait_for_function("document.body.innerText.includes('共 2 项任务')", timeout=30_000)
+            # the count and the table are separate components: on a busy machine the count can come first
+            page.wait_for_function("(titles) => { const t = document.querySelector('#pqa-tasks');"
+                                   " return t !== null && titles.every((s) => t.innerText.includes(s)); }",
+                                   arg=LED_BY_NDRC, timeout=30_000)
             table = page.locator("#pqa-tasks")
             assert all(title in table.inner_text() for title in LED_BY_NDRC)
             table.get_by_text(LED_BY_NDRC[1]).first.click()
