@@ -173,18 +173,18 @@ def held_out_shift(oof: Predictions, held_out: Predictions, threshold: float,
     same order (``cross_validate`` and ``leave_one_collection_out`` of one list)."""
     if [id(q) for q in oof.questions] != [id(q) for q in held_out.questions]:
         raise ValueError("the two predictions are not of the same questions in the same order")
+    def pair(select: np.ndarray, values: tuple[np.ndarray, np.ndarray]) -> tuple[float, float] | None:
+        return (float(values[0][select].mean()), float(values[1][select].mean())) if select.any() else None
+
     wanted = list(dict.fromkeys(q.collection for q in oof.questions)) if collections is None else list(collections)
+    probability = (oof.probability, held_out.probability)
+    answered = (oof.probability >= threshold, held_out.probability >= threshold)
+    unanswerable_anywhere = np.array([not q.answerable for q in oof.questions])
+    right_both = np.array([a.right and b.right for a, b in zip(oof.choices, held_out.choices)])
     out: dict[str, Shift] = {}
     for name in wanted:
         mine = np.array([q.collection == name for q in oof.questions])
-        unanswerable = mine & np.array([not q.answerable for q in oof.questions])
-        right = mine & np.array([a.right and b.right for a, b in zip(oof.choices, held_out.choices)])
-
-        def pair(select: np.ndarray, values: tuple[np.ndarray, np.ndarray]) -> tuple[float, float] | None:
-            return (float(values[0][select].mean()), float(values[1][select].mean())) if select.any() else None
-
-        probability = (oof.probability, held_out.probability)
-        answered = (oof.probability >= threshold, held_out.probability >= threshold)
+        unanswerable, right = mine & unanswerable_anywhere, mine & right_both
         out[name] = Shift(int(unanswerable.sum()), pair(unanswerable, probability), pair(unanswerable, answered),
                           int(right.sum()), pair(right, probability))
     return out
